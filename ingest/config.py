@@ -1,0 +1,129 @@
+"""Where the source and the warehouse live: every setting of the project, read once from the environment.
+
+Each side (``SOURCE`` and ``WAREHOUSE``) is resolved the same way, and the root ``profiles.yml`` resolves
+the warehouse with exactly the same fallbacks, so dbt and the Python code always agree:
+
+=============  =========================================  ==================================
+setting        looked up in, first hit wins               default (embedded server)
+=============  =========================================  ==================================
+host           ``<SIDE>_HOST``, ``PGHOST``                ``127.0.0.1``
+port           ``<SIDE>_PORT``, ``PGPORT``                ``54329``
+user           ``<SIDE>_USER``, ``PGUSER``                ``postgres``
+password       ``<SIDE>_PASSWORD``, ``PGPASSWORD``        empty (the embedded server trusts
+                                                          local connections)
+database       ``<SIDE>_DBNAME``                          ``tpch_source`` / ``warehouse``
+=============  =========================================  ==================================
+
+A side with no host set (neither ``<SIDE>_HOST`` nor ``PGHOST``) is *embedded*: the project starts its own
+PostgreSQL 16 (from the ``pgserver`` wheel) on ``127.0.0.1:<port>`` with its data under ``.warehouse/``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parents[1]
+"""The repository root (where ``dbt_project.yml`` lives)."""
+
+STATE_DIR = Path(os.environ.get("WAREHOUSE_STATE_DIR", ROOT / ".warehouse")).resolve()
+"""Git-ignored folder for the embedded server's data, its log and dlt's local pipeline state."""
+
+EMBEDDED_DEFAULT_PORT = 54329
+SOURCE_SCHEMA = os.environ.get("SOURCE_SCHEMA", "tpch")
+"""Schema of the operational source database that holds the TPC-H tables."""
+RAW_SCHEMA = os.environ.get("RAW_SCHEMA", "raw_tpch")
+"""Warehouse schema where dlt lands the source tables (the dlt dataset name)."""
+
+TABLES: tuple[str, ...] = (
+    "region",
+    "nation",
+    "supplier",
+    "customer",
+    "part",
+    "partsupp",
+    "orders",
+    "lineitem",
+)
+"""The source tables the project ingests, smallest first (so a failure on a big one shows up last)."""
+
+CURSOR_COLUMN = "updated_at"
+"""Every source table carries this UTC timestamp; ingestion is incremental on it."""
+
+_DEFAULT_DBNAME = {"source": "tpch_source", "warehouse": "warehouse"}
+
+
+@dataclass(frozen=True)
+class Location:
+    """One PostgreSQL database: where it is, who connects, and whether the project runs its server."""
+
+    side: str
+    host: str
+    port: int
+    user: str
+    password: str
+    dbname: str
+    embedded: bool
+
+    @property
+    def env_prefix(self) -> str:
+        return self.side.upper()
+
+    def url(self, driver: str = "postgresql", dbname: str | None = None) -> str:
+        """A libpq/SQLAlchemy URL. ``driver`` is e.g. ``postgresql`` or ``postgresql+psycopg2``."""
+        auth = quote(self.user, safe="")
+        if self.password:
+            auth += ":" + quote(self.password, safe="")
+        return f"{driver}://{auth}@{self.host}:{self.port}/{dbname or self.dbname}"
+
+    def connect_kwargs(self, dbname: str | None = None) -> dict[str, object]:
+        """Keyword arguments for ``psycopg2.connect``; every session runs in UTC."""
+        return {
+            "host": self.host,
+            "port": self.port,
+            "user": self.user,
+            "password": self.password,
+            "dbname": dbname or self.dbname,
+            "connect_timeout": 10,
+            "options": "-c timezone=UTC",
+            "application_name": f"tpch-warehouse-{self.side}",
+        }
+
+    def describe(self) -> str:
+        kind = "embedded server" if self.embedded else "server"
+        return f"{self.side} database '{self.dbname}' on the {kind} {self.host}:{self.port} (user {self.user})"
+
+    def with_dbname(self, dbname: str) -> Location:
+        return Location(self.side, self.host, self.port, self.user, self.password, dbname, self.embedded)
+
+
+def _first(*names: str) -> str | None:
+    for name in names:
+        value = os.environ.get(name)
+        if value not in (None, ""):
+            return value
+    return None
+
+
+def location(side: str) -> Location:
+    """Resolve ``source`` or ``warehouse`` from the environment (see the module docstring)."""
+    if side not in _DEFAULT_DBNAME:
+        raise ValueError(f"unknown side {side!r}: expected 'source' or 'warehouse'")
+    prefix = side.upper()
+    host = _first(f"{prefix}_HOST", "PGHOST")
+    port_text = _first(f"{prefix}_PORT", "PGPORT") or str(EMBEDDED_DEFAULT_PORT)
+    try:
+        port = int(port_text)
+    except ValueError:
+        raise ValueError(f"{prefix}_PORT / PGPORT must be a number, got {port_text!r}") from None
+    return Location(
+        side=side,
+        host=host or "127.0.0.1",
+        port=port,
+        user=_first(f"{prefix}_USER", "PGUSER") or "postgres",
+        password=_first(f"{prefix}_PASSWORD", "PGPASSWORD") or "",
+        dbname=_first(f"{prefix}_DBNAME") or _DEFAULT_DBNAME[side],
+        embedded=host is None,
+    )

@@ -21,7 +21,7 @@ PostgreSQL 16 (from the ``pgserver`` wheel) on ``127.0.0.1:<port>`` with its dat
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import quote
 
@@ -96,7 +96,10 @@ class Location:
         return f"{self.side} database '{self.dbname}' on the {kind} {self.host}:{self.port} (user {self.user})"
 
     def with_dbname(self, dbname: str) -> Location:
-        return Location(self.side, self.host, self.port, self.user, self.password, dbname, self.embedded)
+        return replace(self, dbname=dbname)
+
+    def with_password(self, password: str) -> Location:
+        return replace(self, password=password)
 
 
 def _first(*names: str) -> str | None:

@@ -20,7 +20,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -229,16 +228,15 @@ def connect(loc: Location, autocommit: bool = False) -> psycopg2.extensions.conn
     return conn
 
 
-def wait_until_ready(loc: Location, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            connect(loc).close()
-            return
-        except IngestError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)
+@contextlib.contextmanager
+def session(loc: Location, autocommit: bool = False) -> Iterator[psycopg2.extensions.connection]:
+    """A connection that commits when the block succeeds, rolls back when it fails, and is always closed."""
+    conn = connect(loc, autocommit=autocommit)
+    try:
+        with conn:
+            yield conn
+    finally:
+        conn.close()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -39,6 +39,13 @@ SERVER_LOG = STATE_DIR / "server" / "postgres.log"
 SYSTEM_USER = "pgserver"
 """PostgreSQL refuses to run as root; as root the server runs as this system user (pgserver's convention)."""
 
+HBA = """\
+# Written by ingest/db.py. The superuser 'postgres' is trusted on the loopback interface (the embedded
+# server is a local development database); every other role logs in with its password.
+host    all     postgres    127.0.0.1/32    trust
+host    all     all         127.0.0.1/32    scram-sha-256
+"""
+
 SERVER_SETTINGS = {
     "timezone": "UTC",
     "listen_addresses": "127.0.0.1",
@@ -50,7 +57,7 @@ SERVER_SETTINGS = {
 }
 
 
-def _pgserver():  # noqa: ANN202 - the module
+def _pgserver():
     """Import pgserver quietly (its import warns when XDG_RUNTIME_DIR is unset, which we do not use)."""
     import warnings
 
@@ -69,8 +76,8 @@ def _run_as_server_user(args: list[str]) -> subprocess.CompletedProcess[str]:
     kwargs: dict[str, object] = {}
     if os.geteuid() == 0:
         kwargs["user"] = SYSTEM_USER
-    return subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=120,
-                          **kwargs)
+    return subprocess.run(args, check=False, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          timeout=120, **kwargs)
 
 
 def _prepare_permissions() -> None:
@@ -156,6 +163,7 @@ def start_embedded(port: int) -> None:
             if result.returncode != 0:
                 raise IngestError(f"initdb failed for the embedded server in {PGDATA}:\n{result.stdout}")
         # pg_ctl hands these to postgres through /bin/sh, so '' is an empty value.
+        (PGDATA / "pg_hba.conf").write_text(HBA)
         options = " ".join(f"-c {key}={value or repr('')}" for key, value in SERVER_SETTINGS.items())
         result = _run_as_server_user([
             _bin("pg_ctl"), "start", "-w", "-t", "60", "-D", str(PGDATA), "-l", str(SERVER_LOG),

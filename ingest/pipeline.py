@@ -32,9 +32,10 @@ from ingest.errors import IngestError
 # dlt reads .dlt/config.toml from its project directory: the repository root, wherever the run starts.
 os.environ.setdefault("DLT_PROJECT_DIR", str(ROOT))
 
-import dlt  # noqa: E402
-import pyarrow as pa  # noqa: E402
-from dlt.sources.sql_database import sql_table  # noqa: E402
+import dlt
+import pyarrow as pa
+from dlt.extract.resource import DltResource
+from dlt.sources.sql_database import sql_table
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +142,9 @@ def _with_deleted_at(batch: pa.Table) -> pa.Table:
     return batch.append_column(DELETED_AT, pa.nulls(batch.num_rows, pa.timestamp("us", tz="UTC")))
 
 
-def table_resource(source: Location, table: str, key: list[str], counter: Callable[[int], None]):  # noqa: ANN201
+def table_resource(
+    source: Location, table: str, key: list[str], counter: Callable[[int], None]
+) -> DltResource:
     """One source table as an incremental, merged dlt resource on the pyarrow backend."""
     resource = sql_table(
         credentials=source.url("postgresql+psycopg2"),

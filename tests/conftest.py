@@ -1,0 +1,51 @@
+"""Fixtures: fresh source and warehouse databases on the configured server (the embedded one by default)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from helpers import create_database, drop_database, project_env
+
+from ingest.config import STATE_DIR, Location, location
+
+
+@dataclass
+class Databases:
+    """A fresh source and warehouse pair, and the environment that points the project's commands at them."""
+
+    source: Location
+    warehouse: Location
+    env: dict[str, str]
+    dbt_target: Path
+
+
+@pytest.fixture(scope="module")
+def fresh_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], Databases]]:
+    """Make fresh database pairs for a test module; drop them afterwards (KEEP_TEST_DATABASES=1 keeps them)."""
+    made: list[Databases] = []
+
+    def make(tag: str) -> Databases:
+        suffix = f"{tag}_{uuid.uuid4().hex[:8]}"
+        source = location("source").with_dbname(f"pytest_src_{suffix}")
+        warehouse = location("warehouse").with_dbname(f"pytest_wh_{suffix}")
+        for loc in (source, warehouse):
+            create_database(loc)
+        folder = tmp_path_factory.mktemp(f"dbt_{tag}")
+        pair = Databases(source, warehouse, project_env(source, warehouse, folder), folder / "target")
+        made.append(pair)
+        return pair
+
+    yield make
+    if os.environ.get("KEEP_TEST_DATABASES") == "1":
+        return
+    for pair in made:
+        for loc in (pair.source, pair.warehouse):
+            drop_database(loc)
+        state = STATE_DIR / "dlt" / f"{pair.warehouse.host}_{pair.warehouse.port}_{pair.warehouse.dbname}"
+        shutil.rmtree(state, ignore_errors=True)

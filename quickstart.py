@@ -31,7 +31,7 @@ def say(message: str) -> None:
 
 def setup() -> dict[str, str]:
     """Create .venv and install requirements.txt when it changed; return the environment to run in."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - this file runs on whatever python3 a user has
         sys.exit(f"Python 3.11 or newer is needed, this is {sys.version.split()[0]}")
     if not (BIN / "python").exists():
         say(f"creating the virtual environment {VENV.relative_to(ROOT)}")
@@ -44,11 +44,24 @@ def setup() -> dict[str, str]:
                         "-r", str(REQUIREMENTS)], check=True)
         STAMP.write_text(wanted)
         say(f"installed in {time.monotonic() - started:.0f} s")
+    _write_pth()
     env = dict(os.environ)
     env["VIRTUAL_ENV"] = str(VENV)
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     env.pop("PYTHONHOME", None)
     return env
+
+
+def _write_pth() -> None:
+    """Put the checkout on the venv's path and load ingest/dbt_hint.py (dbt's 'server not running' hint)."""
+    site_packages = subprocess.run(
+        [str(BIN / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True, capture_output=True, text=True,
+    ).stdout.strip()
+    pth = Path(site_packages) / "tpch_warehouse.pth"
+    content = f"{ROOT}\nimport ingest.dbt_hint\n"
+    if not pth.exists() or pth.read_text() != content:
+        pth.write_text(content)
 
 
 def step(env: dict[str, str], *command: str) -> None:

@@ -197,7 +197,8 @@ def _explain(loc: Location, error: psycopg2.OperationalError) -> str:
     if "role" in text and "does not exist" in text:
         return (f"user '{loc.user}' does not exist on {loc.host}:{loc.port}. "
                 f"Set {prefix}_USER (or PGUSER) to an existing user.")
-    return (f"cannot reach the {loc.describe()}: {text.splitlines()[0] if text else error!r}. "
+    first_line = text.splitlines()[0] if text else repr(error)
+    return (f"cannot reach the {loc.describe()}: {first_line}. "
             f"Check {prefix}_HOST / {prefix}_PORT (or PGHOST / PGPORT), or unset them to use the "
             f"embedded server (python ingest/db.py start).")
 

@@ -1,0 +1,115 @@
+"""Bad input gets one clear message naming what is wrong and how to fix it, and the warehouse stays as it was."""
+
+from __future__ import annotations
+
+import socket
+
+import psycopg2
+import pytest
+from helpers import PRIMARY_KEYS, STAGING_COLUMNS, checksum, execute, python, query, run
+
+from ingest.config import RAW_SCHEMA, TABLES
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def landed(fresh_databases):
+    """A source and a warehouse after one clean ingest, to break in different ways."""
+    dbs = fresh_databases("bad")
+    run(python("ingest/demo_source.py", "init", "--scale-factor", "0.01"), dbs.env)
+    run(python("ingest/run.py"), dbs.env)
+    return dbs
+
+
+def raw_state(dbs) -> dict[str, tuple[int, str]]:
+    return {
+        table: checksum(dbs.warehouse, RAW_SCHEMA, table, [*STAGING_COLUMNS[table], "_dlt_load_id"],
+                        PRIMARY_KEYS[table])
+        for table in TABLES
+    } | {"loads": query(dbs.warehouse, f"select count(*) from {RAW_SCHEMA}._dlt_loads")[0]}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def fails_clearly(dbs, env_changes: dict[str, str], *expected: str, args: tuple[str, ...] = ()) -> str:
+    """Run ingest with ``env_changes``: it must exit 1, say every ``expected`` text, and change nothing."""
+    before = raw_state(dbs)
+    result = run(python("ingest/run.py", *args), dbs.env | env_changes, check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, f"expected exit 1, got {result.returncode}:\n{output}"
+    assert "Traceback" not in output, output
+    for text in expected:
+        assert text in output, f"{text!r} missing from:\n{output}"
+    assert raw_state(dbs) == before, "the failed run changed the warehouse"
+    return output
+
+
+def test_wrong_warehouse_password(landed):
+    execute(landed.warehouse, "drop role if exists pytest_loader")
+    execute(landed.warehouse, "create role pytest_loader login password 'the-right-one'")
+    try:
+        fails_clearly(
+            landed,
+            {"WAREHOUSE_HOST": "127.0.0.1", "WAREHOUSE_PORT": str(landed.warehouse.port),
+             "WAREHOUSE_USER": "pytest_loader", "WAREHOUSE_PASSWORD": "a-wrong-one"},
+            "password was refused", "WAREHOUSE_PASSWORD", "pytest_loader",
+        )
+    finally:
+        execute(landed.warehouse, "drop role if exists pytest_loader")
+
+
+def test_unreachable_source_server(landed):
+    port = free_port()
+    fails_clearly(landed, {"SOURCE_HOST": "127.0.0.1", "SOURCE_PORT": str(port)},
+                  "cannot reach the source database", f"127.0.0.1:{port}", "SOURCE_HOST")
+
+
+def test_unreachable_warehouse_server(landed):
+    port = free_port()
+    fails_clearly(landed, {"WAREHOUSE_HOST": "127.0.0.1", "WAREHOUSE_PORT": str(port)},
+                  "cannot reach the warehouse database", f"127.0.0.1:{port}", "WAREHOUSE_HOST")
+
+
+def test_missing_source_table(landed):
+    execute(landed.source, "alter table tpch.region rename to region_gone")
+    try:
+        fails_clearly(landed, {}, "source table tpch.region does not exist")
+    finally:
+        execute(landed.source, "alter table tpch.region_gone rename to region")
+
+
+def test_source_table_without_primary_key(landed):
+    execute(landed.source, "alter table tpch.nation drop constraint nation_pkey")
+    try:
+        fails_clearly(landed, {}, "source table tpch.nation has no primary key", "add primary key")
+    finally:
+        execute(landed.source, "alter table tpch.nation add primary key (n_nationkey)")
+
+
+def test_unknown_table_option_is_refused(landed):
+    result = run(python("ingest/run.py", "--tables", "orders,invoices"), landed.env, check=False)
+    assert result.returncode == 2
+    assert "unknown table(s) invoices" in result.stderr
+
+
+def test_the_warehouse_still_works_after_all_that(landed):
+    result = run(python("ingest/run.py"), landed.env)
+    assert "ingested 8 table(s), 0 row(s) merged" in result.stdout + result.stderr
+
+
+def test_the_embedded_server_refuses_a_wrong_password_for_other_roles(landed):
+    """The wrong-password test above is only meaningful if the server checks passwords at all."""
+    execute(landed.warehouse, "drop role if exists pytest_probe")
+    execute(landed.warehouse, "create role pytest_probe login password 'secret'")
+    try:
+        with pytest.raises(psycopg2.OperationalError, match="password authentication failed"):
+            psycopg2.connect(**(landed.warehouse.connect_kwargs() | {"user": "pytest_probe", "password": "nope"}))
+        psycopg2.connect(**(landed.warehouse.connect_kwargs() | {"user": "pytest_probe", "password": "secret"})
+                         ).close()
+    finally:
+        execute(landed.warehouse, "drop role if exists pytest_probe")

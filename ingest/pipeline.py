@@ -19,12 +19,14 @@ a missing table or a table without a primary key stop the run with the warehouse
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
+from ingest import deletes
 from ingest.config import CURSOR_COLUMN, RAW_SCHEMA, ROOT, SOURCE_SCHEMA, STATE_DIR, Location
 from ingest.db import connect, session
 from ingest.errors import IngestError
@@ -40,6 +42,8 @@ from dlt.sources.sql_database import sql_table
 log = logging.getLogger(__name__)
 
 PIPELINE_NAME = "tpch_raw"
+LOCK_ID = 7_146_021
+"""Advisory lock key that serialises ingest runs against one warehouse database."""
 DELETED_AT = "_deleted_at"
 
 
@@ -58,10 +62,12 @@ class RunResult:
     tables: dict[str, TableResult] = field(default_factory=dict)
     seconds: float = 0.0
     resumed_packages: int = 0
+    deletes_marked: dict[str, int] = field(default_factory=dict)
 
     def add_loaded(self, rows_per_table: dict[str, int]) -> None:
         for table, rows in rows_per_table.items():
-            self.tables.setdefault(table, TableResult(table)).loaded_rows += rows
+            if table != deletes.RAW_TABLE:  # the delete log re-reads a window of entries; not table rows
+                self.tables.setdefault(table, TableResult(table)).loaded_rows += rows
 
     @property
     def loaded_rows(self) -> int:
@@ -167,6 +173,56 @@ def table_resource(
     return resource.add_map(_with_deleted_at).add_map(count)
 
 
+def delete_log_resource(source: Location) -> DltResource:
+    """The source's delete log (ingest/deletes.py), landed as ``raw_tpch.source_deletes``.
+
+    Read on ``seq`` with a lag of 1000 entries, so a deleting transaction that commits after a later one is
+    still seen; re-read entries are ignored by the insert-only merge (their load id must not change, see
+    deletes.apply).
+    """
+    resource = sql_table(
+        credentials=source.url("postgresql+psycopg2"),
+        schema=deletes.CDC_SCHEMA,
+        table=deletes.LOG_TABLE,
+        backend="pyarrow",
+        reflection_level="full_with_precision",
+        incremental=dlt.sources.incremental("seq", lag=1000),
+        primary_key="seq",
+        write_disposition={"disposition": "merge", "strategy": "insert-only"},
+    )
+    resource.apply_hints(table_name=deletes.RAW_TABLE)
+    return resource
+
+
+@contextlib.contextmanager
+def exclusive_run(warehouse: Location) -> Iterator[None]:
+    """Hold the warehouse's ingest lock for the whole run; a second run exits with a clear message.
+
+    A PostgreSQL advisory lock on the warehouse database: released by the server when the holder's
+    connection ends, so a killed run never leaves it behind.
+    """
+    conn = connect(warehouse, autocommit=True)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("select pg_try_advisory_lock(%s)", (LOCK_ID,))
+            if not cur.fetchone()[0]:
+                cur.execute(
+                    "select act.pid, act.backend_start, act.client_addr from pg_locks as lck "
+                    "inner join pg_stat_activity as act on act.pid = lck.pid "
+                    "where lck.locktype = 'advisory' and lck.objid = %s and lck.granted",
+                    (LOCK_ID,),
+                )
+                holder = cur.fetchone()
+                since = f" (server pid {holder[0]}, connected {holder[1]:%Y-%m-%d %H:%M:%S %Z})" if holder else ""
+                raise IngestError(
+                    f"another ingest run is loading the {warehouse.describe()}{since}; "
+                    "this run stopped without touching anything. Run it again when the other one has finished."
+                )
+        yield
+    finally:
+        conn.close()
+
+
 def ensure_raw_indexes(warehouse: Location, keys: dict[str, list[str]]) -> None:
     """A unique index on each raw table's primary key: the merge's lookups and a guard against duplicates."""
     with session(warehouse) as conn, conn.cursor() as cur:
@@ -191,47 +247,54 @@ def prepare_warehouse(warehouse: Location) -> None:
 
 
 def run(source: Location, warehouse: Location, tables: Iterable[str], full_refresh: bool = False) -> RunResult:
-    """Ingest ``tables`` from ``source`` into ``warehouse``: check, extract, normalize, load, index."""
+    """Ingest ``tables`` from ``source`` into ``warehouse``: check, extract, normalize, load, mark deletes."""
     tables = list(tables)
     started = time.monotonic()
     keys = primary_keys(source, tables)
     connect(warehouse).close()
-    prepare_warehouse(warehouse)
-    pipeline = make_pipeline(warehouse)
-    result = RunResult(tables={table: TableResult(table) for table in tables})
+    with exclusive_run(warehouse):
+        prepare_warehouse(warehouse)
+        deletes.install(source, keys)
+        pipeline = make_pipeline(warehouse)
+        result = RunResult(tables={table: TableResult(table) for table in tables})
 
-    if pipeline.has_pending_data:
-        pending = pipeline.list_extracted_load_packages() + pipeline.list_normalized_load_packages()
-        result.resumed_packages = len(pending)
-        log.info("finishing %d load package(s) left by an interrupted run", len(pending))
+        if pipeline.has_pending_data:
+            pending = pipeline.list_extracted_load_packages() + pipeline.list_normalized_load_packages()
+            result.resumed_packages = len(pending)
+            log.info("finishing %d load package(s) left by an interrupted run", len(pending))
+            result.add_loaded(_normalize_and_load(pipeline))
+
+        # The delete log first: a row re-created after its delete is then extracted (and loaded) later.
+        _extract(pipeline, delete_log_resource(source), f"{deletes.CDC_SCHEMA}.{deletes.LOG_TABLE}")
+        for table in tables:
+            outcome = result.tables[table]
+
+            def add(rows: int, outcome: TableResult = outcome) -> None:
+                outcome.extracted_rows += rows
+
+            extract_started = time.monotonic()
+            _extract(pipeline, table_resource(source, table, keys[table], add), f"{SOURCE_SCHEMA}.{table}",
+                     refresh="drop_data" if full_refresh else None)
+            outcome.extract_seconds = time.monotonic() - extract_started
+            rate = outcome.extracted_rows / outcome.extract_seconds if outcome.extract_seconds else 0.0
+            log.info("  extracted %-9s %10s rows in %6.2f s (%s rows/s)", table, f"{outcome.extracted_rows:,}",
+                     outcome.extract_seconds, f"{rate:,.0f}")
+
         result.add_loaded(_normalize_and_load(pipeline))
-
-    for table in tables:
-        outcome = result.tables[table]
-
-        def add(rows: int, outcome: TableResult = outcome) -> None:
-            outcome.extracted_rows += rows
-
-        extract_started = time.monotonic()
-        try:
-            pipeline.extract(
-                table_resource(source, table, keys[table], add),
-                refresh="drop_data" if full_refresh else None,
-                # parquet is loaded by the ADBC driver's COPY: about 2x faster than dlt's csv path (FACTS.md).
-                loader_file_format="parquet",
-            )
-        except Exception as error:
-            raise IngestError(f"extracting source table {SOURCE_SCHEMA}.{table} failed: {_root_cause(error)}") \
-                from error
-        outcome.extract_seconds = time.monotonic() - extract_started
-        rate = outcome.extracted_rows / outcome.extract_seconds if outcome.extract_seconds else 0.0
-        log.info("  extracted %-9s %10s rows in %6.2f s (%s rows/s)", table, f"{outcome.extracted_rows:,}",
-                 outcome.extract_seconds, f"{rate:,.0f}")
-
-    result.add_loaded(_normalize_and_load(pipeline))
-    ensure_raw_indexes(warehouse, keys)
+        ensure_raw_indexes(warehouse, keys | {deletes.RAW_TABLE: ["seq"]})
+        result.deletes_marked = deletes.apply(warehouse, keys)
+        for table, rows in result.deletes_marked.items():
+            log.info("  marked %s row(s) of %s.%s deleted in the source", f"{rows:,}", RAW_SCHEMA, table)
     result.seconds = time.monotonic() - started
     return result
+
+
+def _extract(pipeline: dlt.Pipeline, resource: DltResource, name: str, refresh: str | None = None) -> None:
+    try:
+        # parquet is loaded by the ADBC driver's COPY: about 2x faster than dlt's csv path (FACTS.md).
+        pipeline.extract(resource, refresh=refresh, loader_file_format="parquet")
+    except Exception as error:
+        raise IngestError(f"extracting source table {name} failed: {_root_cause(error)}") from error
 
 
 def _normalize_and_load(pipeline: dlt.Pipeline) -> dict[str, int]:

@@ -5,6 +5,7 @@
     python ingest/run.py --full-refresh       # empty the raw tables and reload them in full
 
 On the embedded default with an empty source, the demo source is created first (TPC-H at --scale-factor).
+Hard deletes in the source are captured by a trigger and land as tombstones (see ingest/deletes.py).
 Exit status: 0 on success, 1 with a message naming the table on any failure, 2 on bad arguments.
 """
 
@@ -12,13 +13,14 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ingest import demo_source, pipeline
+from ingest import deletes, demo_source, pipeline
 from ingest.config import RAW_SCHEMA, TABLES, location
 from ingest.errors import IngestError
 
@@ -49,6 +51,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="empty the selected raw tables, forget their cursors and load them in full")
     parser.add_argument("--scale-factor", type=float, default=0.01,
                         help="TPC-H scale factor of the demo source when this run creates it (default 0.01)")
+    parser.add_argument("--print-delete-capture-sql", action="store_true",
+                        help="print the SQL that installs delete capture in the source (for its owner) and exit")
     parser.add_argument("-v", "--verbose", action="store_true", help="log dlt's own progress too")
     return parser.parse_args(argv)
 
@@ -56,10 +60,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    # dlt's own warnings (schema hash notes between the per-table packages) are noise for a user.
-    logging.getLogger("dlt").setLevel(logging.INFO if args.verbose else logging.ERROR)
+    if args.verbose:
+        os.environ["RUNTIME__LOG_LEVEL"] = "INFO"
     source, warehouse = location("source"), location("warehouse")
     try:
+        if args.print_delete_capture_sql:
+            print(deletes.install_sql(pipeline.primary_keys(source, args.tables)))
+            return 0
         if source.embedded and demo_source.source_is_empty(source):
             log.info("the source is empty: creating the demo source (TPC-H, scale factor %s)", args.scale_factor)
             demo_source.init(args.scale_factor, loc=source)
@@ -72,8 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     log.info("%-9s %12s %12s", "table", "extracted", "merged")
     for outcome in result.tables.values():
         log.info("%-9s %12s %12s", outcome.table, f"{outcome.extracted_rows:,}", f"{outcome.loaded_rows:,}")
-    log.info("ingested %d table(s), %s row(s) merged into %s in %.1f s", len(result.tables),
-             f"{result.loaded_rows:,}", RAW_SCHEMA, result.seconds)
+    log.info("ingested %d table(s), %s row(s) merged and %s marked deleted in %s in %.1f s", len(result.tables),
+             f"{result.loaded_rows:,}", f"{sum(result.deletes_marked.values()):,}", RAW_SCHEMA, result.seconds)
     return 0
 
 

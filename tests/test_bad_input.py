@@ -99,7 +99,7 @@ def test_unknown_table_option_is_refused(landed):
 
 def test_the_warehouse_still_works_after_all_that(landed):
     result = run(python("ingest/run.py"), landed.env)
-    assert "ingested 8 table(s), 0 row(s) merged" in result.stdout + result.stderr
+    assert "ingested 8 table(s), 0 row(s) merged and 0 marked deleted" in result.stdout + result.stderr
 
 
 def test_the_embedded_server_refuses_a_wrong_password_for_other_roles(landed):

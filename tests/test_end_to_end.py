@@ -51,7 +51,7 @@ def test_first_run_reports_progress_and_builds(built):
     for table in TABLES:
         assert f"extracted {table}" in log, f"no progress line for {table}:\n{log}"
     assert "rows/s" in log
-    assert "ingested 8 table(s), 86,805 row(s) merged" in log, log
+    assert "ingested 8 table(s), 86,805 row(s) merged and 0 marked deleted" in log, log
     assert "Completed successfully" in build.stdout, build.stdout[-3000:]
 
 
@@ -81,7 +81,8 @@ def test_second_ingest_lands_nothing(built):
     dbs, _, _ = built
     before = raw_state(dbs)
     again = run(python("ingest/run.py"), dbs.env)
-    assert "ingested 8 table(s), 0 row(s) merged" in again.stdout + again.stderr, again.stdout + again.stderr
+    log = again.stdout + again.stderr
+    assert "ingested 8 table(s), 0 row(s) merged and 0 marked deleted" in log, log
     assert raw_state(dbs) == before
 
 
@@ -107,7 +108,7 @@ def test_changed_and_new_rows_arrive_exactly(built):
 
     result = run(python("ingest/run.py"), dbs.env)
     log = result.stdout + result.stderr
-    assert "ingested 8 table(s), 6 row(s) merged" in log, log
+    assert "ingested 8 table(s), 6 row(s) merged and 0 marked deleted" in log, log
     run(dbt("build"), dbs.env)
 
     after = raw_state(dbs)

@@ -1,0 +1,164 @@
+"""Hard deletes in the source reach raw as tombstones: the row stays, ``_deleted_at`` says when it went.
+
+A cursor on ``updated_at`` never sees a row that is gone, and comparing key lists would read every key of
+every table on every run. So the source records its own deletes:
+
+- ``install`` puts a statement-level ``after delete`` trigger on each source table. It appends one row per
+  deleted row to ``ingest_cdc.deleted_rows`` (schema ``ingest_cdc`` in the source database): the table, the
+  primary key as JSON, and ``clock_timestamp()``, with a sequence number. Cost: one small insert per deleted
+  row inside the deleting transaction; nothing for inserts and updates. The source user needs to own the
+  tables (``create trigger``) once; ``python ingest/run.py --print-delete-capture-sql`` prints the SQL for
+  a DBA to run instead.
+- dlt lands that log incrementally (on the sequence) into ``raw_tpch.source_deletes``, in the same run as,
+  and extracted *before*, the table rows.
+- ``apply`` then marks each raw row whose key has a tombstone loaded after the row itself:
+  ``_deleted_at`` = the time of the delete. A key deleted and re-created comes back alive: its new row is
+  extracted after the tombstone, so it carries a later load id and the merge resets ``_deleted_at`` to NULL.
+  ``apply`` is idempotent and runs on every ingest, so a run killed between load and apply is mended by the
+  next one. Its cost follows the number of tombstones, not the size of the tables.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import psycopg2
+from psycopg2 import sql
+
+from ingest.config import RAW_SCHEMA, SOURCE_SCHEMA, Location
+from ingest.db import session
+from ingest.errors import IngestError
+
+log = logging.getLogger(__name__)
+
+CDC_SCHEMA = "ingest_cdc"
+LOG_TABLE = "deleted_rows"
+RAW_TABLE = "source_deletes"
+"""Where dlt lands the delete log in raw (dlt would rename a leading underscore, so no '_' prefix)."""
+TRIGGER = "ingest_capture_deletes"
+
+FUNCTION_SQL = f"""
+create schema if not exists {CDC_SCHEMA};
+comment on schema {CDC_SCHEMA} is
+    'Written by ingest/deletes.py: the log of hard deletes that python ingest/run.py carries into raw.';
+create table if not exists {CDC_SCHEMA}.{LOG_TABLE} (
+    seq bigserial primary key,
+    table_name text not null,
+    key text not null,
+    deleted_at timestamptz not null default clock_timestamp()
+);
+comment on table {CDC_SCHEMA}.{LOG_TABLE} is
+    'One row per row deleted from a captured source table: which table, its primary key (a JSON object '
+    'as text), when.';
+create or replace function {CDC_SCHEMA}.record_deletes() returns trigger
+language plpgsql as $function$
+declare
+    key_expression text;
+begin
+    -- TG_ARGV holds the table's primary key columns; the deleted rows are in the transition table.
+    select string_agg(format('%L, deleted.%I', column_name, column_name), ', ')
+    into key_expression
+    from unnest(TG_ARGV) as column_name;
+    execute format(
+        'insert into {CDC_SCHEMA}.{LOG_TABLE} (table_name, key) '
+        'select %L, jsonb_build_object(%s)::text from deleted_rows as deleted',
+        TG_TABLE_NAME, key_expression
+    );
+    return null;
+end;
+$function$;
+"""
+
+
+def trigger_sql(table: str, key: list[str]) -> str:
+    columns = ", ".join(f"'{column}'" for column in key)
+    return (
+        f"create or replace trigger {TRIGGER} after delete on {SOURCE_SCHEMA}.{table} "
+        f"referencing old table as deleted_rows for each statement "
+        f"execute function {CDC_SCHEMA}.record_deletes({columns});"
+    )
+
+
+def install_sql(keys: dict[str, list[str]]) -> str:
+    """The whole installation as one script (what ``--print-delete-capture-sql`` prints)."""
+    return FUNCTION_SQL + "\n".join(trigger_sql(table, key) for table, key in keys.items()) + "\n"
+
+
+def install(source: Location, keys: dict[str, list[str]]) -> None:
+    """Install (or refresh) the delete log and the triggers; raise IngestError naming a table we may not touch."""
+    with session(source) as conn, conn.cursor() as cur:
+        cur.execute(
+            "select count(*) from pg_trigger as trg inner join pg_class as cls on cls.oid = trg.tgrelid "
+            "inner join pg_namespace as nsp on nsp.oid = cls.relnamespace "
+            "where trg.tgname = %s and nsp.nspname = %s and cls.relname = any(%s)",
+            (TRIGGER, SOURCE_SCHEMA, list(keys)),
+        )
+        if cur.fetchone()[0] == len(keys):
+            return
+        try:
+            cur.execute(FUNCTION_SQL)
+        except psycopg2.Error as error:
+            raise IngestError(
+                f"cannot create the delete log {CDC_SCHEMA}.{LOG_TABLE} in the {source.describe()}: "
+                f"{str(error).strip()}. Have its owner run: python ingest/run.py --print-delete-capture-sql | psql"
+            ) from None
+        for table, key in keys.items():
+            try:
+                cur.execute("savepoint trigger_install")
+                cur.execute(trigger_sql(table, key))
+            except psycopg2.Error as error:
+                raise IngestError(
+                    f"cannot install the delete-capture trigger on source table {SOURCE_SCHEMA}.{table}: "
+                    f"{str(error).strip()}. Have the table's owner run: "
+                    "python ingest/run.py --print-delete-capture-sql | psql"
+                ) from None
+        log.info("installed delete capture on %d source table(s) (%s.%s)", len(keys), CDC_SCHEMA, LOG_TABLE)
+
+
+def apply(warehouse: Location, keys: dict[str, list[str]]) -> dict[str, int]:
+    """Mark raw rows deleted by tombstones loaded after them; return how many rows each table got marked."""
+    marked: dict[str, int] = {}
+    with session(warehouse) as conn, conn.cursor() as cur:
+        cur.execute("select to_regclass(%s)", (f"{RAW_SCHEMA}.{RAW_TABLE}",))
+        if cur.fetchone()[0] is None:
+            return marked
+        for table, key in keys.items():
+            cur.execute(
+                "select column_name, data_type from information_schema.columns "
+                "where table_schema = %s and table_name = %s and column_name = any(%s)",
+                (RAW_SCHEMA, table, key),
+            )
+            types = dict(cur.fetchall())
+            if len(types) != len(key):
+                continue  # the table has not been landed yet
+            match = sql.SQL(" and ").join(
+                sql.SQL("raw.{column} = (tombstone.key::jsonb ->> {name})::{type}").format(
+                    column=sql.Identifier(column), name=sql.Literal(column), type=sql.SQL(types[column])
+                )
+                for column in key
+            )
+            cur.execute(
+                sql.SQL("""
+                    update {raw_schema}.{table} as raw
+                    set _deleted_at = tombstone.deleted_at
+                    from (
+                        -- the latest tombstone of each key (a key may be deleted, re-created, deleted again)
+                        select distinct on (key) key, deleted_at, _dlt_load_id
+                        from {raw_schema}.{log}
+                        where table_name = {name}
+                        order by key, seq desc
+                    ) as tombstone
+                    where {match}
+                        and raw._deleted_at is null
+                        and tombstone._dlt_load_id::numeric > raw._dlt_load_id::numeric
+                """).format(
+                    raw_schema=sql.Identifier(RAW_SCHEMA),
+                    table=sql.Identifier(table),
+                    log=sql.Identifier(RAW_TABLE),
+                    name=sql.Literal(table),
+                    match=match,
+                )
+            )
+            if cur.rowcount:
+                marked[table] = cur.rowcount
+    return marked

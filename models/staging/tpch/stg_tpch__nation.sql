@@ -1,0 +1,47 @@
+with
+
+source as (
+
+    select
+        n_nationkey,
+        n_regionkey,
+        n_name,
+        n_comment,
+        created_at,
+        updated_at,
+        _dlt_load_id
+    from {{ source('tpch', 'nation') }}
+    -- Hard-deleted source rows stay in raw as tombstones; staging shows the source's current state.
+    where _deleted_at is null
+
+),
+
+renamed as (
+
+    select
+        -- keys
+        n_nationkey::integer as nation_id,
+        n_regionkey::integer as region_id,
+
+        -- attributes
+        n_name::text as nation_name,
+        n_comment::text as nation_comment,
+
+        -- timestamps
+        created_at::timestamptz as created_at,
+        updated_at::timestamptz as updated_at,
+
+        -- audit
+        to_timestamp(_dlt_load_id::double precision) as loaded_at
+
+    from source
+
+),
+
+final as (
+
+    select * from renamed
+
+)
+
+select * from final

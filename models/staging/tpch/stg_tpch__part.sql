@@ -1,0 +1,59 @@
+with
+
+source as (
+
+    select
+        p_partkey,
+        p_name,
+        p_mfgr,
+        p_brand,
+        p_type,
+        p_size,
+        p_container,
+        p_comment,
+        p_retailprice,
+        created_at,
+        updated_at,
+        _dlt_load_id
+    from {{ source('tpch', 'part') }}
+    -- Hard-deleted source rows stay in raw as tombstones; staging shows the source's current state.
+    where _deleted_at is null
+
+),
+
+renamed as (
+
+    select
+        -- keys
+        p_partkey::integer as part_id,
+
+        -- attributes
+        p_name::text as part_name,
+        p_mfgr::text as manufacturer,
+        p_brand::text as brand,
+        p_type::text as part_type,
+        p_size::integer as part_size,
+        p_container::text as container,
+        p_comment::text as part_comment,
+
+        -- measures
+        p_retailprice::numeric(15, 2) as retail_price,
+
+        -- timestamps
+        created_at::timestamptz as created_at,
+        updated_at::timestamptz as updated_at,
+
+        -- audit
+        to_timestamp(_dlt_load_id::double precision) as loaded_at
+
+    from source
+
+),
+
+final as (
+
+    select * from renamed
+
+)
+
+select * from final

@@ -1,0 +1,45 @@
+with
+
+source as (
+
+    select
+        r_regionkey,
+        r_name,
+        r_comment,
+        created_at,
+        updated_at,
+        _dlt_load_id
+    from {{ source('tpch', 'region') }}
+    -- Hard-deleted source rows stay in raw as tombstones; staging shows the source's current state.
+    where _deleted_at is null
+
+),
+
+renamed as (
+
+    select
+        -- keys
+        r_regionkey::integer as region_id,
+
+        -- attributes
+        r_name::text as region_name,
+        r_comment::text as region_comment,
+
+        -- timestamps
+        created_at::timestamptz as created_at,
+        updated_at::timestamptz as updated_at,
+
+        -- audit
+        to_timestamp(_dlt_load_id::double precision) as loaded_at
+
+    from source
+
+),
+
+final as (
+
+    select * from renamed
+
+)
+
+select * from final

@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from ingest import deletes
+from ingest import deletes, schema_changes
 from ingest.config import CURSOR_COLUMN, RAW_SCHEMA, ROOT, SOURCE_SCHEMA, STATE_DIR, Location
 from ingest.db import connect, session
 from ingest.errors import IngestError
@@ -36,6 +36,7 @@ os.environ.setdefault("DLT_PROJECT_DIR", str(ROOT))
 
 import dlt
 import pyarrow as pa
+import sqlalchemy as sa
 from dlt.extract.resource import DltResource
 from dlt.sources.sql_database import sql_table
 
@@ -148,6 +149,13 @@ def _with_deleted_at(batch: pa.Table) -> pa.Table:
     return batch.append_column(DELETED_AT, pa.nulls(batch.num_rows, pa.timestamp("us", tz="UTC")))
 
 
+def _all_nullable(table: sa.Table) -> sa.Table:
+    """Raw declares no NOT NULL: a column the source adds later is added to a table that already has rows."""
+    for column in table.columns:
+        column.nullable = True
+    return table
+
+
 def table_resource(
     source: Location, table: str, key: list[str], counter: Callable[[int], None]
 ) -> DltResource:
@@ -157,13 +165,16 @@ def table_resource(
         schema=SOURCE_SCHEMA,
         table=table,
         backend="pyarrow",
-        reflection_level="full_with_precision",
+        # Raw takes wide types (text, bigint, numeric(38,9)): a widened source column needs nothing in raw,
+        # and staging casts to the exact types (see ingest/schema_changes.py).
+        reflection_level="full",
         # Strictly after the last cursor value: no per-row dedup state to carry (at SF 1 hundreds of thousands
         # of reference rows share one updated_at), and a run after no change reads nothing.
         incremental=dlt.sources.incremental(CURSOR_COLUMN, range_start="open"),
         chunk_size=100_000,
         primary_key=key,
         write_disposition={"disposition": "merge", "strategy": "upsert"},
+        table_adapter_callback=_all_nullable,
     )
 
     def count(batch: pa.Table) -> pa.Table:
@@ -185,7 +196,7 @@ def delete_log_resource(source: Location) -> DltResource:
         schema=deletes.CDC_SCHEMA,
         table=deletes.LOG_TABLE,
         backend="pyarrow",
-        reflection_level="full_with_precision",
+        reflection_level="full",
         incremental=dlt.sources.incremental("seq", lag=1000),
         primary_key="seq",
         write_disposition={"disposition": "merge", "strategy": "insert-only"},
@@ -254,6 +265,7 @@ def run(source: Location, warehouse: Location, tables: Iterable[str], full_refre
     connect(warehouse).close()
     with exclusive_run(warehouse):
         prepare_warehouse(warehouse)
+        reload = schema_changes.check(source, warehouse, tables).reload
         deletes.install(source, keys)
         pipeline = make_pipeline(warehouse)
         result = RunResult(tables={table: TableResult(table) for table in tables})
@@ -274,7 +286,7 @@ def run(source: Location, warehouse: Location, tables: Iterable[str], full_refre
 
             extract_started = time.monotonic()
             _extract(pipeline, table_resource(source, table, keys[table], add), f"{SOURCE_SCHEMA}.{table}",
-                     refresh="drop_data" if full_refresh else None)
+                     refresh="drop_data" if full_refresh or table in reload else None)
             outcome.extract_seconds = time.monotonic() - extract_started
             rate = outcome.extracted_rows / outcome.extract_seconds if outcome.extract_seconds else 0.0
             log.info("  extracted %-9s %10s rows in %6.2f s (%s rows/s)", table, f"{outcome.extracted_rows:,}",

@@ -95,10 +95,17 @@ def execute(loc: Location, statement: str, params: Sequence[object] | None = Non
 
 
 def checksum(loc: Location, schema: str, table: str, columns: Sequence[str], key: Sequence[str], *,
-             where: str = "true") -> tuple[int, str]:
-    """(row count, md5 over every listed column of every row in key order), NULLs distinguished from ''."""
+             where: str = "true", casts: dict[str, str] | None = None) -> tuple[int, str]:
+    """(row count, md5 over every listed column of every row in key order), NULLs distinguished from ''.
+
+    ``casts`` maps a column to the SQL expression to read instead (e.g. a cast to the source's exact type).
+    """
+    casts = casts or {}
     row = sql.SQL(", ").join(
-        sql.SQL("coalesce({}::text, '<null>')").format(sql.Identifier(column)) for column in columns
+        sql.SQL("coalesce(({})::text, '<null>')").format(
+            sql.SQL(casts[column]) if column in casts else sql.Identifier(column)
+        )
+        for column in columns
     )
     statement = sql.SQL(
         "select count(*), coalesce(md5(string_agg(concat_ws('|', {row}), E'\\n' order by {key})), '') "
@@ -141,3 +148,25 @@ def project_env(source: Location, warehouse: Location, target_path: Path) -> dic
     })
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     return env
+
+
+def source_types(loc: Location, schema: str, table: str) -> dict[str, str]:
+    """Column -> its exact type (format_type) in ``schema.table``."""
+    rows = query(loc, """
+        select att.attname, format_type(att.atttypid, att.atttypmod)
+        from pg_attribute as att
+        where att.attrelid = %s::regclass and att.attnum > 0 and not att.attisdropped
+        order by att.attnum""", (f"{schema}.{table}",))
+    return dict(rows)
+
+
+def raw_vs_source(source: Location, warehouse: Location, table: str) -> tuple[tuple[int, str], tuple[int, str]]:
+    """Checksums of the source table and of raw's live rows, raw cast to the source's exact types."""
+    from ingest.config import RAW_SCHEMA, SOURCE_SCHEMA
+
+    types = source_types(source, SOURCE_SCHEMA, table)
+    key = PRIMARY_KEYS[table]
+    expected = checksum(source, SOURCE_SCHEMA, table, list(types), key)
+    casts = {column: f"{column}::{kind}" for column, kind in types.items()}
+    got = checksum(warehouse, RAW_SCHEMA, table, list(types), key, where="_deleted_at is null", casts=casts)
+    return expected, got

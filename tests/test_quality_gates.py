@@ -20,19 +20,26 @@ def test_ruff_finds_nothing():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_sqlfluff_finds_nothing(tmp_path):
+def sqlfluff(tmp_path: Path, *args: str) -> None:
     env = dict(os.environ) | {"DBT_TARGET_PATH": str(tmp_path / "target"), "DBT_LOG_PATH": str(tmp_path)}
-    result = run([tool("sqlfluff"), "lint", *SQL_FOLDERS, "--disable-progress-bar", "--nofail"], env,
-                 check=False)
+    result = run([tool("sqlfluff"), "lint", *args, "--disable-progress-bar"], env, check=False)
     output = result.stdout + result.stderr
-    assert "All Finished" in output, output[-5000:]
-    violations = [line for line in output.splitlines() if line.startswith(("L:", "== [")) and "PASS" not in line]
-    assert not violations, "sqlfluff violations:\n" + output[-8000:]
+    assert result.returncode == 0, f"sqlfluff lint {' '.join(args)} exited {result.returncode}:\n{output[-8000:]}"
+    assert "All Finished" in output, output[-3000:]
+
+
+def test_sqlfluff_finds_nothing_in_models_and_tests(tmp_path):
+    sqlfluff(tmp_path, *[folder for folder in SQL_FOLDERS if folder != "macros"])
+
+
+def test_sqlfluff_finds_nothing_in_macros(tmp_path):
+    """The dbt templater skips macro files, so macros are linted with the jinja templater (see .sqlfluff)."""
+    sqlfluff(tmp_path, "macros", "--templater", "jinja")
 
 
 def test_dbt_parse_has_no_deprecation_warnings(tmp_path):
     env = dict(os.environ) | {"DBT_TARGET_PATH": str(tmp_path / "target"), "DBT_LOG_PATH": str(tmp_path)}
     result = run(dbt("parse", "--no-partial-parse", "--show-all-deprecations"), env)
     output = result.stdout + result.stderr
-    assert "eprecat" not in output, output
+    assert "Deprecated functionality" not in output, output
     assert "[WARNING]" not in output, output

@@ -3,6 +3,7 @@
 Command line::
 
     python ingest/demo_source.py init [--scale-factor SF] [--seed N] [--force]
+    python ingest/demo_source.py advance [--days N] [--seed S]
     python ingest/demo_source.py status
 
 The tables follow the TPC-H specification (names, keys, numeric(15,2) money) with three deliberate
@@ -16,17 +17,23 @@ differences, all usual in an operational database:
 
 Schema ``demo`` records what the demo source is (``demo.settings``: scale factor, seed, creation time). It is
 the mark by which ``init`` knows it may replace the schema: it refuses to drop a ``tpch`` schema it did not
-create.
+create, and ``advance`` refuses to change a source it did not create.
+
+``advance`` runs the day-by-day business simulator (ingest/simulator.py): new orders, shipments, purges,
+entity changes, late-arriving rows, each change recorded in ``demo.truth_log``; ``demo.clock`` holds the last
+simulated day.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import subprocess
 import sys
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 
 if __package__ in (None, ""):
@@ -146,6 +153,7 @@ def _generate(scale_factor: float, folder: Path) -> None:
 
 
 def is_demo_source(cur: psycopg2.extensions.cursor) -> bool:
+    """True when ``demo.settings`` exists, i.e. ``init`` created this database's source tables."""
     cur.execute("select to_regclass(%s) is not null", (f"{DEMO_SCHEMA}.settings",))
     return bool(cur.fetchone()[0])
 
@@ -192,6 +200,9 @@ def init(scale_factor: float = 0.01, seed: int = 42, force: bool = False, loc: L
                             "'The demo source''s parameters: one row, written by ingest/demo_source.py init.'")
                 cur.execute(f"insert into {DEMO_SCHEMA}.settings (scale_factor, seed) values (%s, %s)",
                             (scale_factor, seed))
+                from ingest import simulator  # it builds on this module's COLUMNS
+
+                simulator.install(cur)
         conn.commit()
     except BaseException:
         conn.rollback()
@@ -238,17 +249,27 @@ def source_is_empty(loc: Location | None = None) -> bool:
 
 
 def status(loc: Location | None = None) -> str:
+    """The demo source's parameters, simulated date, table counts and truth log counts, as printable text."""
+    from ingest import simulator  # it builds on this module's COLUMNS
+
     loc = loc or location("source")
-    with connect(loc) as conn, conn.cursor() as cur:
+    with contextlib.closing(connect(loc)) as conn, conn.cursor() as cur:
         if not is_demo_source(cur):
             return f"the {loc.describe()} holds no demo source (run: python ingest/demo_source.py init)"
         cur.execute(f"select scale_factor, seed, created_at from {DEMO_SCHEMA}.settings")
         scale_factor, seed, created_at = cur.fetchone()
         lines = [f"demo source in {loc.describe()}: scale factor {scale_factor}, seed {seed}, created {created_at}"]
+        sim_date = simulator.simulated_date(cur)
+        if sim_date is None:
+            lines.append(f"  simulated date: none yet (TPC-H as generated; day 1 is "
+                         f"{simulator.LAST_TPCH_ORDER_DATE + timedelta(days=1)})")
+        else:
+            lines.append(f"  simulated date: {sim_date} (day {(sim_date - simulator.LAST_TPCH_ORDER_DATE).days})")
         for table in TABLES:
             cur.execute(f"select count(*), max(updated_at) from {SOURCE_SCHEMA}.{table}")
             count, last = cur.fetchone()
             lines.append(f"  {table:<9} {count:>9} rows, last change {last}")
+        lines.append(f"  truth log: {simulator.describe_counts(simulator.truth_log_counts(cur))}")
         return "\n".join(lines)
 
 
@@ -260,12 +281,20 @@ def main(argv: list[str] | None = None) -> int:
     init_cmd.add_argument("--seed", type=int, default=42, help="seed of the day-by-day simulator (default 42)")
     init_cmd.add_argument("--force", action="store_true",
                           help="replace a 'tpch' schema that the demo source did not create")
-    commands.add_parser("status", help="print the demo source's parameters and table counts")
+    advance_cmd = commands.add_parser("advance", help="simulate the next business day(s) of the demo source")
+    advance_cmd.add_argument("--days", type=int, default=1, help="how many days to simulate (default 1)")
+    advance_cmd.add_argument("--seed", type=int, default=None,
+                             help="seed of the simulation (default: the seed stored by init)")
+    commands.add_parser("status", help="print the demo source's parameters, simulated date and counts")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
         if args.command == "init":
             init(args.scale_factor, args.seed, args.force)
+        elif args.command == "advance":
+            from ingest import simulator  # it builds on this module's COLUMNS
+
+            simulator.advance(args.days, args.seed)
         else:
             print(status())
     except IngestError as error:

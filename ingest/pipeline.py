@@ -70,6 +70,10 @@ class RunResult:
             if table != deletes.RAW_TABLE:  # the delete log re-reads a window of entries; not table rows
                 self.tables.setdefault(table, TableResult(table)).loaded_rows += rows
 
+    def add_marked(self, rows_per_table: dict[str, int]) -> None:
+        for table, rows in rows_per_table.items():
+            self.deletes_marked[table] = self.deletes_marked.get(table, 0) + rows
+
     @property
     def loaded_rows(self) -> int:
         return sum(result.loaded_rows for result in self.tables.values())
@@ -276,6 +280,14 @@ def run(source: Location, warehouse: Location, tables: Iterable[str], full_refre
             log.info("finishing %d load package(s) left by an interrupted run", len(pending))
             result.add_loaded(_normalize_and_load(pipeline))
 
+        refreshed = [table for table in tables if full_refresh or table in reload]
+        if refreshed:
+            # A reload empties the raw table: first land and apply the newest deletes, then hold every
+            # tombstone aside (deletes.hold) so the reload cannot lose them.
+            _extract(pipeline, delete_log_resource(source), f"{deletes.CDC_SCHEMA}.{deletes.LOG_TABLE}")
+            result.add_loaded(_normalize_and_load(pipeline))
+            result.add_marked(deletes.apply(warehouse, keys))
+            deletes.hold(warehouse, refreshed)
         # The delete log first: a row re-created after its delete is then extracted (and loaded) later.
         _extract(pipeline, delete_log_resource(source), f"{deletes.CDC_SCHEMA}.{deletes.LOG_TABLE}")
         for table in tables:
@@ -286,15 +298,17 @@ def run(source: Location, warehouse: Location, tables: Iterable[str], full_refre
 
             extract_started = time.monotonic()
             _extract(pipeline, table_resource(source, table, keys[table], add), f"{SOURCE_SCHEMA}.{table}",
-                     refresh="drop_data" if full_refresh or table in reload else None)
+                     refresh="drop_data" if table in refreshed else None)
             outcome.extract_seconds = time.monotonic() - extract_started
             rate = outcome.extracted_rows / outcome.extract_seconds if outcome.extract_seconds else 0.0
             log.info("  extracted %-9s %10s rows in %6.2f s (%s rows/s)", table, f"{outcome.extracted_rows:,}",
                      outcome.extract_seconds, f"{rate:,.0f}")
 
         result.add_loaded(_normalize_and_load(pipeline))
+        for table, rows in deletes.restore(warehouse, keys).items():
+            log.info("  kept %s tombstone(s) of %s.%s through the full reload", f"{rows:,}", RAW_SCHEMA, table)
         ensure_raw_indexes(warehouse, keys | {deletes.RAW_TABLE: ["seq"]})
-        result.deletes_marked = deletes.apply(warehouse, keys)
+        result.add_marked(deletes.apply(warehouse, keys))
         for table, rows in result.deletes_marked.items():
             log.info("  marked %s row(s) of %s.%s deleted in the source", f"{rows:,}", RAW_SCHEMA, table)
     result.seconds = time.monotonic() - started

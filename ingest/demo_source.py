@@ -210,6 +210,8 @@ def init(scale_factor: float = 0.01, seed: int = 42, force: bool = False, loc: L
     finally:
         conn.close()
     log.info("demo source ready in %s, schema %s (%.1f s)", loc.describe(), schema, time.monotonic() - started)
+    log.info("if a warehouse ingested the previous demo source, reload it: python ingest/run.py --full-refresh "
+             "(its cursors are past the new source's timestamps)")
 
 
 def _load_table(cur: psycopg2.extensions.cursor, schema: str, table: str, csv_path: Path) -> None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from helpers import create_database, drop_database, project_env
+from helpers import create_database, drop_database, project_env, python, run
 
 from ingest.config import STATE_DIR, Location, location
 
@@ -49,3 +49,12 @@ def fresh_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callab
             drop_database(loc)
         state = STATE_DIR / "dlt" / f"{pair.warehouse.host}_{pair.warehouse.port}_{pair.warehouse.dbname}"
         shutil.rmtree(state, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def landed(fresh_databases, request: pytest.FixtureRequest) -> Databases:
+    """Fresh databases after a demo source at SF 0.01 and one clean ingest: for a module to change or break."""
+    dbs = fresh_databases(request.module.__name__.removeprefix("test_")[:12])
+    run(python("ingest/demo_source.py", "init", "--scale-factor", "0.01"), dbs.env)
+    run(python("ingest/run.py"), dbs.env)
+    return dbs

@@ -13,14 +13,6 @@ from ingest.config import RAW_SCHEMA, TABLES
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def landed(fresh_databases):
-    """A source and a warehouse after one clean ingest, to break in different ways."""
-    dbs = fresh_databases("bad")
-    run(python("ingest/demo_source.py", "init", "--scale-factor", "0.01"), dbs.env)
-    run(python("ingest/run.py"), dbs.env)
-    return dbs
-
 
 def raw_state(dbs) -> dict[str, tuple[int, str]]:
     return {

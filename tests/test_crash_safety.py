@@ -33,13 +33,6 @@ KILL_ROUNDS = [  # (advance the simulator first, run with --full-refresh)
 ]
 
 
-@pytest.fixture(scope="module")
-def landed(fresh_databases):
-    dbs = fresh_databases("days")
-    run(python("ingest/demo_source.py", "init", "--scale-factor", "0.01"), dbs.env)
-    run(python("ingest/run.py"), dbs.env)
-    return dbs
-
 
 def live_keys(dbs, table: str) -> set[tuple]:
     columns = ", ".join(PRIMARY_KEYS[table])

@@ -12,13 +12,6 @@ from ingest.pipeline import LOCK_ID
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def landed(fresh_databases):
-    dbs = fresh_databases("chg")
-    run(python("ingest/demo_source.py", "init", "--scale-factor", "0.01"), dbs.env)
-    run(python("ingest/run.py"), dbs.env)
-    return dbs
-
 
 def ingest(dbs, check: bool = True):
     result = run(python("ingest/run.py"), dbs.env, check=check)

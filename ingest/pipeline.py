@@ -43,6 +43,8 @@ from dlt.sources.sql_database import sql_table
 log = logging.getLogger(__name__)
 
 PIPELINE_NAME = "tpch_raw"
+PROGRESS_EVERY = 500_000
+"""A table larger than this reports its extraction progress every this many rows."""
 LOCK_ID = 7_146_021
 """Advisory lock key that serialises ingest runs against one warehouse database."""
 DELETED_AT = "_deleted_at"
@@ -293,10 +295,16 @@ def run(source: Location, warehouse: Location, tables: Iterable[str], full_refre
         for table in tables:
             outcome = result.tables[table]
 
-            def add(rows: int, outcome: TableResult = outcome) -> None:
-                outcome.extracted_rows += rows
-
             extract_started = time.monotonic()
+
+            def add(rows: int, outcome: TableResult = outcome, started: float = extract_started) -> None:
+                before = outcome.extracted_rows
+                outcome.extracted_rows += rows
+                if outcome.extracted_rows // PROGRESS_EVERY > before // PROGRESS_EVERY:  # a long table
+                    seconds = time.monotonic() - started
+                    log.info("  extracting %-8s %10s rows so far (%s rows/s)", outcome.table,
+                             f"{outcome.extracted_rows:,}", f"{outcome.extracted_rows / seconds:,.0f}")
+
             _extract(pipeline, table_resource(source, table, keys[table], add), f"{SOURCE_SCHEMA}.{table}",
                      refresh="drop_data" if table in refreshed else None)
             outcome.extract_seconds = time.monotonic() - extract_started
@@ -306,7 +314,9 @@ def run(source: Location, warehouse: Location, tables: Iterable[str], full_refre
 
         result.add_loaded(_normalize_and_load(pipeline))
         for table, rows in deletes.restore(warehouse, keys).items():
-            log.info("  kept %s tombstone(s) of %s.%s through the full reload", f"{rows:,}", RAW_SCHEMA, table)
+            if rows:
+                    log.info("  kept %s tombstone(s) of %s.%s through the full reload", f"{rows:,}", RAW_SCHEMA,
+                         table)
         ensure_raw_indexes(warehouse, keys | {deletes.RAW_TABLE: ["seq"]})
         result.add_marked(deletes.apply(warehouse, keys))
         for table, rows in result.deletes_marked.items():
@@ -326,11 +336,16 @@ def _extract(pipeline: dlt.Pipeline, resource: DltResource, name: str, refresh: 
 def _normalize_and_load(pipeline: dlt.Pipeline) -> dict[str, int]:
     """Normalize and load every pending package; return rows loaded per table."""
     step = "normalize"
+    started = time.monotonic()
     try:
         pipeline.normalize()
         counts = dict(pipeline.last_trace.last_normalize_info.row_counts) if pipeline.last_trace else {}
         step = "load"
         pipeline.load()
+        rows = sum(count for table, count in counts.items()
+                   if not table.startswith("_dlt") and table != deletes.RAW_TABLE)
+        log.info("  normalized and loaded %s row(s) into %s in %.2f s", f"{rows:,}", RAW_SCHEMA,
+                 time.monotonic() - started)
     except Exception as error:
         table = _failed_table(error)
         where = f" into {RAW_SCHEMA}.{table}" if table else ""

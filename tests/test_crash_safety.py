@@ -109,6 +109,8 @@ def test_sigkill_at_random_moments_then_a_rerun_equals_a_clean_run(landed):
 
 def phase(last_output: str) -> str:
     """Where a killed run was, judged by the last line it printed."""
+    if "normalized and loaded" in last_output or "marked" in last_output:
+        return "after a load"
     if "extracted lineitem" in last_output:
         return "normalize or load"
     if "extracted" in last_output:

@@ -5,16 +5,22 @@ Each generic test in ``macros/tests/`` is declared on the fixture source ``macro
 models use it (``arguments:``, ``source()`` as the parent). This module creates the fixture tables in a scratch
 schema of the warehouse, runs ``dbt test`` on them once, and checks every test's failure count against the
 ``meta.expected_failures`` written beside it: a bad row must be found, a clean table must pass.
+
+The key and date macros (``macros/keys/``, ``macros/dates/``) are compiled with ``dbt compile --inline`` and run on
+chosen values, compared with values computed here; the surrogate key's checks also run on the usual shortcuts
+(plain concatenation, a bare separator) to show that they would catch them.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
 import psycopg2
@@ -43,10 +49,29 @@ create table {schema}.measurements (value integer, rate numeric(15, 2), kind tex
 insert into {schema}.measurements values
     (-1, 0.00, 'skipped'), (0, 0.10, 'checked'), (25, 0.11, 'checked'), (50, null, 'checked'),
     (51, null, 'checked'), (null, null, 'checked');
+
+create table {schema}.calendar_with_gaps (day date);
+insert into {schema}.calendar_with_gaps values
+    ('1998-07-30'), ('1998-07-31'), ('1998-08-03'), ('1998-08-04'), ('1998-08-04'), ('1998-08-06'), (null);
+
+create table {schema}.calendar_contiguous (day date);
+insert into {schema}.calendar_contiguous values ('2000-02-27'), ('2000-02-28'), ('2000-02-29'), ('2000-03-01'), (null);
+
+create table {schema}.dimension_with_members (dimension_key bigint);
+insert into {schema}.dimension_with_members values (-1), (-2), (42);
+
+create table {schema}.dimension_without_not_applicable (dimension_key bigint);
+insert into {schema}.dimension_without_not_applicable values (-1), (2), (null);
+
+create table {schema}.dimension_without_members (dimension_key bigint);
+insert into {schema}.dimension_without_members values (1), (2);
 """
 """Each table's violations are described in the fixture YAML next to the tests that must find them."""
 
-GENERIC_TESTS = ("unique_combination_of_columns", "relationships_multi_column", "accepted_range")
+GENERIC_TESTS = (
+    "unique_combination_of_columns", "relationships_multi_column", "accepted_range", "contiguous_dates",
+    "member_rows_exist",
+)
 
 
 def _dbt(*args: str, target: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -137,3 +162,153 @@ def test_schema_name_macro_defaults_to_the_target_schema(tmp_path_factory: pytes
     inline = "{{ generate_schema_name(none, none) }}|{{ generate_schema_name(' staging ', none) }}"
     result = _dbt("compile", "--quiet", "--output", "json", "--inline", inline, target=target)
     assert json.loads(result.stdout)["compiled"] == "analytics|staging"
+
+
+# The key and date macros (macros/keys/, macros/dates/) return SQL, not test results: each is compiled once
+# with `dbt compile --inline`, then run on chosen values in the warehouse and compared with values computed
+# here independently, so a change in what they compute fails.
+
+SNIPPETS = {
+    "surrogate_key": "{{ surrogate_key(['a', 'b']) }}",
+    "surrogate_key_of_integers": "{{ surrogate_key(['1', '23']) }}",
+    "line_flags_key": "{{ line_flags_key('a', 'b', 'c', 'd', 'e', 'f') }}",
+    "member_keys": "select {{ unknown_key() }}, {{ not_applicable_key() }}",
+    "date_key": "{{ date_key('d') }}",
+    "date_spine": "{{ date_spine('%s', '%s') }}",
+}
+SEPARATOR = "\n@@@\n"
+
+
+@pytest.fixture(scope="module")
+def compiled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Each snippet compiled to SQL, all in one dbt call."""
+    target = tmp_path_factory.mktemp("dbt_compile_key_macros")
+    inline = SEPARATOR.join(SNIPPETS.values())
+    result = _dbt("compile", "--quiet", "--output", "json", "--inline", inline, target=target)
+    return dict(zip(SNIPPETS, json.loads(result.stdout)["compiled"].split(SEPARATOR.strip("\n")), strict=True))
+
+
+@pytest.fixture(scope="module")
+def warehouse() -> Iterator[psycopg2.extensions.connection]:
+    loc = location("warehouse")
+    ensure_server(loc)
+    conn = psycopg2.connect(**loc.connect_kwargs())
+    conn.autocommit = True
+    yield conn
+    conn.close()
+
+
+def _fetch(conn: psycopg2.extensions.connection, query: str, params: tuple = ()) -> list[tuple]:
+    with conn.cursor() as cur:
+        cur.execute(query, params)
+        return cur.fetchall()
+
+
+def expected_key(*values: str | None) -> int:
+    """surrogate_key as documented: md5 of <length>:<text> (or `null`) joined by '|', first 15 hex digits."""
+    encoded = "|".join("null" if value is None else f"{len(value)}:{value}" for value in values)
+    return int(hashlib.md5(encoded.encode()).hexdigest()[:15], 16)
+
+
+PAIRS: list[tuple[str | None, str | None]] = [
+    ("1", "23"), ("12", "3"),  # concatenation without a separator confuses these
+    ("1|2", "3"), ("1", "2|3"),  # a separator alone confuses these
+    (None, "x"), ("", "x"), ("null", "x"),  # NULL, empty text and the NULL marker's own text
+    (None, None), ("", ""), ("|", None), (None, "|"), ("2:ab", None), ("Zürich", "€"),
+]
+
+
+def _keys(conn: psycopg2.extensions.connection, expression: str) -> dict[tuple[str | None, str | None], object]:
+    rows = ", ".join(["(%s::text, %s::text)"] * len(PAIRS))
+    query = f"select a, b, {expression} from (values {rows}) as pairs (a, b)"
+    return {(a, b): key for a, b, key in _fetch(conn, query, tuple(v for pair in PAIRS for v in pair))}
+
+
+def _confusions(keys: dict[tuple[str | None, str | None], object]) -> list[str]:
+    """Inputs whose key is NULL or shared with another input."""
+    by_key: dict[object, list[tuple[str | None, str | None]]] = {}
+    for pair, key in keys.items():
+        by_key.setdefault(key, []).append(pair)
+    return [f"{pairs} -> {key}" for key, pairs in by_key.items() if key is None or len(pairs) > 1]
+
+
+def test_surrogate_key_tells_apart_what_concatenation_confuses(compiled, warehouse) -> None:
+    keys = _keys(warehouse, compiled["surrogate_key"])
+    assert _confusions(keys) == []
+    # The check can fail: the usual shortcuts confuse some of these inputs.
+    assert _confusions(_keys(warehouse, "md5(a || b)"))
+    assert _confusions(_keys(warehouse, "md5(coalesce(a, '') || '|' || coalesce(b, ''))"))
+    assert _confusions(_keys(warehouse, "md5(coalesce(a, 'null') || '|' || coalesce(b, 'null'))"))
+
+
+def test_surrogate_key_is_the_documented_bigint(compiled, warehouse) -> None:
+    """The key is a pure function of the values (the same in every run and after a full refresh), a bigint in
+    [0, 2^60), so never one of the member keys."""
+    keys = _keys(warehouse, compiled["surrogate_key"])
+    assert keys == {pair: expected_key(*pair) for pair in PAIRS}
+    assert all(0 <= key < 2**60 for key in keys.values())
+    key_type = _fetch(warehouse, f"select pg_typeof({compiled['surrogate_key']})::text"
+                                 " from (select '1', '2') as t (a, b)")
+    assert key_type == [("bigint",)]
+    # Values are keyed by their text: the integers 1 and 23 key as the text '1' and '23'.
+    assert _fetch(warehouse, f"select {compiled['surrogate_key_of_integers']}") == [(expected_key("1", "23"),)]
+
+
+def test_surrogate_key_refuses_a_string(tmp_path_factory: pytest.TempPathFactory) -> None:
+    target = tmp_path_factory.mktemp("dbt_compile_bad_key")
+    result = _dbt("compile", "--inline", "{{ surrogate_key('nation_id') }}", target=target, check=False)
+    assert result.returncode != 0
+    assert "non-empty list of SQL expressions" in result.stdout, result.stdout[-3000:]
+
+
+def test_member_keys_are_fixed(compiled, warehouse) -> None:
+    assert _fetch(warehouse, compiled["member_keys"]) == [(-1, -2)]
+
+
+def test_line_flags_key_is_the_key_of_the_six_codes_or_unknown(compiled, warehouse) -> None:
+    placeholders = ", ".join(["%s::text"] * 6)
+    query = f"select {compiled['line_flags_key']} from (select {placeholders}) as flags (a, b, c, d, e, f)"
+    codes = ["R", "F", "AIR", "NONE", "1-URGENT", "F"]
+    assert _fetch(warehouse, query, tuple(codes)) == [(expected_key(*codes),)]
+    # Swapping two codes between columns changes the key.
+    swapped = ["R", "O", "AIR", "NONE", "1-URGENT", "F"], ["R", "F", "AIR", "NONE", "1-URGENT", "O"]
+    assert len({_fetch(warehouse, query, tuple(codes))[0] for codes in swapped}) == 2
+    for position in range(6):
+        with_null = [None if index == position else code for index, code in enumerate(codes)]
+        assert _fetch(warehouse, query, tuple(with_null)) == [(-1,)], with_null
+
+
+@pytest.mark.parametrize("time_zone", ["UTC", "America/New_York", "Pacific/Kiritimati"])
+def test_date_key_is_yyyymmdd_in_any_time_zone(compiled, warehouse, time_zone) -> None:
+    query = f"select {compiled['date_key']} from (values ('1998-08-03'::date), ('1992-01-01'), (null)) as days (d)"
+    with warehouse.cursor() as cur:
+        cur.execute("set timezone to %s", (time_zone,))
+        cur.execute(query)
+        rows = cur.fetchall()
+        cur.execute("reset timezone")
+    assert rows == [(19980803,), (19920101,), (None,)]
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "time_zone"),
+    [
+        ("1998-12-30", "1999-01-02", "UTC"),  # across a year end, both bounds included
+        ("2000-02-27", "2000-03-01", "UTC"),  # a leap day
+        ("1998-08-03", "1998-08-03", "UTC"),  # one day
+        ("1999-01-02", "1998-12-30", "UTC"),  # start after end: no day
+        ("2021-03-13", "2021-03-15", "America/New_York"),  # the spring daylight-saving change
+        ("2021-11-06", "2021-11-08", "America/New_York"),  # the autumn one
+    ],
+)
+def test_date_spine_gives_every_day_from_start_to_end(compiled, warehouse, start, end, time_zone) -> None:
+    # The snippet's bounds compiled to the placeholders %s, filled in here.
+    with warehouse.cursor() as cur:
+        cur.execute("set timezone to %s", (time_zone,))
+        spine = compiled["date_spine"]
+        cur.execute(f"select date_day, pg_typeof(date_day)::text from ({spine}) as spine", (start, end))
+        rows = cur.fetchall()
+        cur.execute("reset timezone")
+    first, last = date.fromisoformat(start), date.fromisoformat(end)
+    expected = [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
+    assert [day for day, _ in rows] == expected
+    assert {kind for _, kind in rows} <= {"date"}

@@ -65,12 +65,33 @@ insert into {schema}.dimension_without_not_applicable values (-1), (2), (null);
 
 create table {schema}.dimension_without_members (dimension_key bigint);
 insert into {schema}.dimension_without_members values (1), (2);
+
+create table {schema}.versions_with_violations (key_a integer, key_b integer, valid_from timestamp, valid_to timestamp);
+insert into {schema}.versions_with_violations values
+    (1, 23, '2020-01-01', '2020-02-01'), (1, 23, '2020-02-01', '9999-12-31'), (12, 3, '2020-01-15', '9999-12-31'),
+    (2, 1, '2020-01-01', '2020-02-01'), (2, 1, '2020-01-01', '9999-12-31'),
+    (3, 1, '2020-01-01', '9999-12-31'), (3, 1, '2020-03-01', '9999-12-31'),
+    (4, 1, '2020-01-01', '2020-02-01'), (4, 1, '2020-03-01', '9999-12-31'),
+    (5, 1, '2020-01-01', '2020-02-01'),
+    (6, 1, '2020-03-01', '2020-02-01'),
+    (7, 1, '2020-01-01', null), (7, 1, '2020-02-01', '9999-12-31'),
+    (8, 1, null, '9999-12-31');
+
+create table {schema}.versions_clean (key_a integer, key_b integer, valid_from timestamp, valid_to timestamp);
+insert into {schema}.versions_clean values
+    (1, 23, '2020-01-01', '2020-02-01'), (1, 23, '2020-02-01', '2020-03-01'), (1, 23, '2020-03-01', '9999-12-31'),
+    (12, 3, '2020-01-15', '9999-12-31'),
+    (2, 2, '2020-01-01', '2020-06-01'), (2, 2, '2020-06-01', '9999-12-31');
+
+create table {schema}.versions_open_null (key_a integer, key_b integer, valid_from timestamp, valid_to timestamp);
+insert into {schema}.versions_open_null values
+    (1, 1, '2020-01-01', '2020-02-01'), (1, 1, '2020-02-01', null), (2, 1, '2020-01-01', null);
 """
 """Each table's violations are described in the fixture YAML next to the tests that must find them."""
 
 GENERIC_TESTS = (
     "unique_combination_of_columns", "relationships_multi_column", "accepted_range", "contiguous_dates",
-    "member_rows_exist",
+    "member_rows_exist", "scd2_unique_valid_from", "scd2_one_current_version", "scd2_no_overlap", "scd2_no_gaps",
 )
 
 

@@ -1,0 +1,160 @@
+{#-
+    The periodic snapshot of stock: one row per part-supplier per simulated day, as it stood at the end of
+    the day. Incremental by day: a run adds the days after the fact's last one, up to the last simulated day.
+-#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='merge',
+        unique_key=['part_id', 'supplier_id', 'date_key'],
+        on_schema_change='fail',
+    )
+}}
+
+with
+
+partsupp_versions as (
+
+    select
+        part_id,
+        supplier_id,
+        is_deleted,
+        available_quantity,
+        supply_cost,
+        valid_from,
+        valid_to,
+        created_at,
+        updated_at
+    from {{ ref('int_partsupp_versions') }}
+
+),
+
+orders as (
+
+    select order_date
+    from {{ ref('stg_tpch__orders') }}
+
+),
+
+parts as (
+
+    select
+        part_key,
+        part_id,
+        valid_from,
+        valid_to
+    from {{ ref('dim_part') }}
+    where part_id is not null
+
+),
+
+suppliers as (
+
+    select
+        supplier_key,
+        supplier_id,
+        valid_from,
+        valid_to
+    from {{ ref('dim_supplier') }}
+    where supplier_id is not null
+
+),
+
+-- The days to add: from the simulation's first day, or the day after the fact's last one, to the last
+-- simulated day, the latest business date the warehouse has seen (a stock movement or an order).
+day_range as (
+
+    select
+        {% if is_incremental() -%}
+            greatest(
+                '{{ var("simulation_start_date") }}'::date,
+                (select to_date(max(fact.date_key)::text, 'YYYYMMDD') + 1 from {{ this }} as fact)
+            )
+        {%- else -%}
+            '{{ var("simulation_start_date") }}'::date
+        {%- endif %} as first_day,
+        greatest(
+            (select max(partsupp_versions.updated_at)::date from partsupp_versions),
+            (select max(orders.order_date) from orders)
+        ) as last_day
+
+),
+
+days as (
+
+    {{ date_spine(
+        "(select day_range.first_day from day_range)",
+        "(select day_range.last_day from day_range)"
+    ) }}
+
+),
+
+-- The end of each day: its last microsecond, the moment the day's stock and versions are read at.
+day_ends as (
+
+    select
+        date_day,
+        (date_day + 1)::timestamp - interval '1 microsecond' as day_end
+    from days
+
+),
+
+-- Each part-supplier that existed at the end of the day (created by then, not deleted), with its version
+-- valid then.
+daily_stock as (
+
+    select
+        day_ends.date_day,
+        day_ends.day_end,
+        partsupp_versions.part_id,
+        partsupp_versions.supplier_id,
+        partsupp_versions.available_quantity,
+        partsupp_versions.supply_cost
+    from day_ends
+    inner join partsupp_versions
+        on
+            {{ valid_at('partsupp_versions', 'day_ends.day_end') }}
+            and day_ends.day_end >= partsupp_versions.created_at
+            and not partsupp_versions.is_deleted
+
+),
+
+-- The dimensions' versions valid at the end of the day; the unknown member when there is none.
+resolved as (
+
+    select
+        daily_stock.*,
+        parts.part_key,
+        suppliers.supplier_key
+    from daily_stock
+    left join parts
+        on
+            daily_stock.part_id = parts.part_id
+            and {{ valid_at('parts', 'daily_stock.day_end') }}
+    left join suppliers
+        on
+            daily_stock.supplier_id = suppliers.supplier_id
+            and {{ valid_at('suppliers', 'daily_stock.day_end') }}
+
+),
+
+final as (
+
+    select
+        -- keys
+        part_id,
+        supplier_id,
+        {{ date_key('date_day') }} as date_key,
+        coalesce(part_key, {{ unknown_key() }})::bigint as part_key,
+        coalesce(supplier_key, {{ unknown_key() }})::bigint as supplier_key,
+
+        -- measures
+        available_quantity,
+        supply_cost,
+        (available_quantity * supply_cost)::numeric(15, 2) as inventory_value
+
+    from resolved
+
+)
+
+select * from final

@@ -1,0 +1,211 @@
+{#-
+    The transaction fact: one row per live order line, incremental (merge on order_id, line_number). How an
+    incremental run chooses its lines, and how deleted lines leave, is documented in _core__models.yml.
+-#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='merge',
+        unique_key=['order_id', 'line_number'],
+        on_schema_change='fail',
+        post_hook=[
+            "delete from {{ this }} as fact
+            using {{ ref('stg_tpch__lineitem_deletes') }} as deleted_lines
+            where fact.order_id = deleted_lines.order_id and fact.line_number = deleted_lines.line_number"
+        ],
+    )
+}}
+
+-- depends_on: {{ ref('stg_tpch__lineitem_deletes') }}
+
+with
+
+order_lines as (
+
+    select
+        order_id,
+        line_number,
+        customer_id,
+        part_id,
+        supplier_id,
+        return_flag,
+        line_status,
+        ship_mode,
+        ship_instructions,
+        order_priority,
+        order_status,
+        quantity,
+        extended_price,
+        discount_rate,
+        tax_rate,
+        discount_amount,
+        net_revenue,
+        gross_revenue,
+        order_date,
+        commit_date,
+        ship_date,
+        receipt_date,
+        updated_at
+    from {{ ref('int_order_lines_priced') }}
+
+),
+
+customers as (
+
+    select
+        customer_key,
+        customer_id,
+        valid_from,
+        valid_to
+    from {{ ref('dim_customer') }}
+    where customer_id is not null
+
+),
+
+suppliers as (
+
+    select
+        supplier_key,
+        supplier_id,
+        valid_from,
+        valid_to
+    from {{ ref('dim_supplier') }}
+    where supplier_id is not null
+
+),
+
+parts as (
+
+    select
+        part_key,
+        part_id,
+        valid_from,
+        valid_to
+    from {{ ref('dim_part') }}
+    where part_id is not null
+
+),
+
+partsupp_versions as (
+
+    select
+        part_id,
+        supplier_id,
+        supply_cost,
+        valid_from,
+        valid_to
+    from {{ ref('int_partsupp_versions') }}
+
+),
+
+-- The lines this run computes: all of them on a first run or a --full-refresh; on an incremental run (a) the
+-- lines whose line or order changed in the source within the lookback before the fact's latest updated_at, and
+-- (b) the lines of the fact's most recent order dates still waiting for a dimension member or their cost, to
+-- re-key now that it may have arrived.
+selected_lines as (
+
+    select order_lines.*
+    from order_lines
+    {% if is_incremental() %}
+        where
+            order_lines.updated_at > (
+                select
+                    coalesce(
+                        max(fact.updated_at) - interval '{{ var("fct_lookback_days", 3) }} days',
+                        '-infinity'::timestamptz
+                    )
+                from {{ this }} as fact
+            )
+            or (order_lines.order_id, order_lines.line_number) in (
+                select
+                    fact.order_id,
+                    fact.line_number
+                from {{ this }} as fact
+                where
+                    fact.order_date_key >= (
+                        select
+                            {{ date_key(
+                                "to_date(max(recent.order_date_key)::text, 'YYYYMMDD') - "
+                                ~ var("fct_rekey_days", 30)
+                            ) }}
+                        from {{ this }} as recent
+                        where recent.order_date_key > 0
+                    )
+                    and (
+                        fact.customer_key = {{ unknown_key() }}
+                        or fact.supplier_key = {{ unknown_key() }}
+                        or fact.part_key = {{ unknown_key() }}
+                        or fact.supply_cost is null
+                    )
+            )
+    {% endif %}
+
+),
+
+-- The point-in-time rule: each member's version valid at the moment the order was placed (00:00 UTC of
+-- its order date); no version, or no order, -> NULL here and the unknown member below.
+resolved as (
+
+    select
+        selected_lines.*,
+        customers.customer_key,
+        suppliers.supplier_key,
+        parts.part_key,
+        partsupp_versions.supply_cost as unit_supply_cost
+    from selected_lines
+    left join customers
+        on
+            selected_lines.customer_id = customers.customer_id
+            and {{ valid_at('customers', 'selected_lines.order_date::timestamp') }}
+    left join suppliers
+        on
+            selected_lines.supplier_id = suppliers.supplier_id
+            and {{ valid_at('suppliers', 'selected_lines.order_date::timestamp') }}
+    left join parts
+        on
+            selected_lines.part_id = parts.part_id
+            and {{ valid_at('parts', 'selected_lines.order_date::timestamp') }}
+    left join partsupp_versions
+        on
+            selected_lines.part_id = partsupp_versions.part_id
+            and selected_lines.supplier_id = partsupp_versions.supplier_id
+            and {{ valid_at('partsupp_versions', 'selected_lines.order_date::timestamp') }}
+
+),
+
+final as (
+
+    select
+        -- keys: degenerate order and line numbers, then the dimension keys
+        order_id,
+        line_number,
+        coalesce(customer_key, {{ unknown_key() }})::bigint as customer_key,
+        coalesce(supplier_key, {{ unknown_key() }})::bigint as supplier_key,
+        coalesce(part_key, {{ unknown_key() }})::bigint as part_key,
+        coalesce({{ date_key('order_date') }}, {{ unknown_key() }}) as order_date_key,
+        coalesce({{ date_key('commit_date') }}, {{ unknown_key() }}) as commit_date_key,
+        coalesce({{ date_key('ship_date') }}, {{ not_applicable_key() }}) as ship_date_key,
+        coalesce({{ date_key('receipt_date') }}, {{ not_applicable_key() }}) as receipt_date_key,
+        {{ line_flags_key(
+            'return_flag', 'line_status', 'ship_mode', 'ship_instructions', 'order_priority', 'order_status'
+        ) }}::bigint as line_flags_key,
+
+        -- measures
+        quantity,
+        extended_price,
+        discount_rate,
+        tax_rate,
+        discount_amount,
+        net_revenue,
+        gross_revenue,
+        round(unit_supply_cost * quantity, 2)::numeric(15, 2) as supply_cost,
+        (net_revenue - round(unit_supply_cost * quantity, 2))::numeric(15, 2) as margin,
+
+        -- audit
+        updated_at
+
+    from resolved
+
+)
+
+select * from final

@@ -1,0 +1,142 @@
+{#-
+    The accumulating snapshot of orders: one row per live order, its milestones filled in as its lines ship
+    and arrive. A table rebuilt on every run (see _core__models.yml for why).
+-#}
+
+with
+
+orders as (
+
+    select
+        order_id,
+        customer_id,
+        order_status,
+        total_price,
+        order_date
+    from {{ ref('stg_tpch__orders') }}
+
+),
+
+order_lines as (
+
+    select
+        order_id,
+        return_flag,
+        quantity,
+        net_revenue,
+        gross_revenue,
+        ship_date,
+        receipt_date
+    from {{ ref('int_order_lines_priced') }}
+
+),
+
+customers as (
+
+    select
+        customer_key,
+        customer_id,
+        valid_from,
+        valid_to
+    from {{ ref('dim_customer') }}
+    where customer_id is not null
+
+),
+
+-- The order's lines summed up: counts, totals and the dates of their events.
+line_summaries as (
+
+    select
+        order_id,
+        count(*) as line_count,
+        count(ship_date) as shipped_line_count,
+        count(receipt_date) as received_line_count,
+        count(*) filter (where return_flag = 'R') as returned_line_count,
+        sum(quantity) as quantity,
+        sum(net_revenue) as net_revenue,
+        sum(gross_revenue) as gross_revenue,
+        min(ship_date) as first_ship_date,
+        max(ship_date) as latest_ship_date,
+        max(receipt_date) as latest_receipt_date
+    from order_lines
+    group by order_id
+
+),
+
+-- The milestones: the first shipment once any line has shipped; the last shipment and the last receipt only
+-- once every line has shipped or been received (until then the latest date so far is not the last).
+milestones as (
+
+    select
+        orders.order_id,
+        orders.customer_id,
+        orders.order_status,
+        orders.total_price,
+        orders.order_date,
+        line_summaries.first_ship_date,
+        coalesce(line_summaries.line_count, 0) as line_count,
+        coalesce(line_summaries.shipped_line_count, 0) as shipped_line_count,
+        coalesce(line_summaries.received_line_count, 0) as received_line_count,
+        coalesce(line_summaries.returned_line_count, 0) as returned_line_count,
+        coalesce(line_summaries.quantity, 0) as quantity,
+        coalesce(line_summaries.net_revenue, 0) as net_revenue,
+        coalesce(line_summaries.gross_revenue, 0) as gross_revenue,
+        case
+            when line_summaries.shipped_line_count = line_summaries.line_count
+                then line_summaries.latest_ship_date
+        end as last_ship_date,
+        case
+            when line_summaries.received_line_count = line_summaries.line_count
+                then line_summaries.latest_receipt_date
+        end as last_receipt_date
+    from orders
+    left join line_summaries
+        on orders.order_id = line_summaries.order_id
+
+),
+
+-- The point-in-time rule, as in fct_order_lines: the customer's version valid at 00:00 UTC of the order date.
+resolved as (
+
+    select
+        milestones.*,
+        customers.customer_key
+    from milestones
+    left join customers
+        on
+            milestones.customer_id = customers.customer_id
+            and {{ valid_at('customers', 'milestones.order_date::timestamp') }}
+
+),
+
+final as (
+
+    select
+        -- keys
+        order_id,
+        coalesce(customer_key, {{ unknown_key() }})::bigint as customer_key,
+        {{ date_key('order_date') }} as order_date_key,
+        coalesce({{ date_key('first_ship_date') }}, {{ not_applicable_key() }}) as first_ship_date_key,
+        coalesce({{ date_key('last_ship_date') }}, {{ not_applicable_key() }}) as last_ship_date_key,
+        coalesce({{ date_key('last_receipt_date') }}, {{ not_applicable_key() }}) as last_receipt_date_key,
+
+        -- attributes
+        order_status,
+
+        -- measures
+        total_price,
+        line_count::integer as line_count,
+        shipped_line_count::integer as shipped_line_count,
+        received_line_count::integer as received_line_count,
+        returned_line_count::integer as returned_line_count,
+        quantity::numeric(15, 2) as quantity,
+        net_revenue::numeric(15, 2) as net_revenue,
+        gross_revenue::numeric(15, 2) as gross_revenue,
+        (first_ship_date - order_date)::integer as order_to_first_ship_days,
+        (last_receipt_date - order_date)::integer as order_to_last_receipt_days
+
+    from resolved
+
+)
+
+select * from final

@@ -1,0 +1,39 @@
+with
+
+source as (
+
+    select
+        l_orderkey,
+        l_linenumber,
+        _deleted_at,
+        _dlt_load_id
+    from {{ source('tpch', 'lineitem') }}
+    -- Only the tombstones: lines hard-deleted in the source, which raw keeps with _deleted_at set.
+    where _deleted_at is not null
+
+),
+
+renamed as (
+
+    select
+        -- keys
+        l_orderkey::bigint as order_id,
+        l_linenumber::integer as line_number,
+
+        -- timestamps
+        _deleted_at::timestamptz as deleted_at,
+
+        -- audit
+        to_timestamp(_dlt_load_id::double precision) as loaded_at
+
+    from source
+
+),
+
+final as (
+
+    select * from renamed
+
+)
+
+select * from final

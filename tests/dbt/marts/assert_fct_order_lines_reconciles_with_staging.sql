@@ -1,0 +1,79 @@
+-- fct_order_lines holds exactly staging's live order lines: the number of lines and the sums of quantity,
+-- extended price and net revenue equal the same figures computed here from stg_tpch__lineitem alone (net
+-- revenue by the fact's documented rule, extended_price less the discount rounded to the cent). Returns one
+-- row per figure that differs, with both values and the difference.
+with
+
+fact_lines as (
+
+    select
+        quantity,
+        extended_price,
+        net_revenue
+    from {{ ref('fct_order_lines') }}
+
+),
+
+staging_lines as (
+
+    select
+        quantity,
+        extended_price,
+        discount_rate
+    from {{ ref('stg_tpch__lineitem') }}
+
+),
+
+fact_figures as (
+
+    select
+        count(*)::numeric as line_count,
+        coalesce(sum(quantity), 0) as quantity,
+        coalesce(sum(extended_price), 0) as extended_price,
+        coalesce(sum(net_revenue), 0) as net_revenue
+    from fact_lines
+
+),
+
+staging_figures as (
+
+    select
+        count(*)::numeric as line_count,
+        coalesce(sum(quantity), 0) as quantity,
+        coalesce(sum(extended_price), 0) as extended_price,
+        coalesce(sum(extended_price - round(extended_price * discount_rate, 2)), 0) as net_revenue
+    from staging_lines
+
+),
+
+compared as (
+
+    select
+        figures.figure,
+        figures.fact_value,
+        figures.staging_value
+    from fact_figures
+    cross join staging_figures
+    cross join lateral (
+        values
+        ('line_count', fact_figures.line_count, staging_figures.line_count),
+        ('quantity', fact_figures.quantity, staging_figures.quantity),
+        ('extended_price', fact_figures.extended_price, staging_figures.extended_price),
+        ('net_revenue', fact_figures.net_revenue, staging_figures.net_revenue)
+    ) as figures (figure, fact_value, staging_value)
+
+),
+
+final as (
+
+    select
+        figure,
+        fact_value,
+        staging_value,
+        fact_value - staging_value as difference
+    from compared
+    where fact_value <> staging_value
+
+)
+
+select * from final

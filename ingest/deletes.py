@@ -5,15 +5,17 @@ every table on every run. So the source records its own deletes:
 
 - ``install`` puts a statement-level ``after delete`` trigger on each source table. It appends one row per
   deleted row to ``ingest_cdc.deleted_rows`` (schema ``ingest_cdc`` in the source database): the table, the
-  primary key as JSON, and ``clock_timestamp()``, with a sequence number. Cost: one small insert per deleted
-  row inside the deleting transaction; nothing for inserts and updates. The source user needs to own the
-  tables (``create trigger``) once; ``python ingest/run.py --print-delete-capture-sql`` prints the SQL for
-  a DBA to run instead.
+  primary key as JSON, the deleted row's ``updated_at`` and ``clock_timestamp()``, with a sequence number.
+  Cost: one small insert per deleted row inside the deleting transaction; nothing for inserts and updates.
+  The source user needs to own the tables (``create trigger``) once; ``python ingest/run.py
+  --print-delete-capture-sql`` prints the SQL for a DBA to run instead.
 - dlt lands that log incrementally (on the sequence) into ``raw_tpch.source_deletes``, in the same run as,
-  and extracted *before*, the table rows.
-- ``apply`` then marks each raw row whose key has a tombstone loaded after the row itself:
-  ``_deleted_at`` = the time of the delete. A key deleted and re-created comes back alive: its new row is
-  extracted after the tombstone, so it carries a later load id and the merge resets ``_deleted_at`` to NULL.
+  and extracted before, the table rows.
+- ``apply`` then marks each raw row whose key's latest tombstone deleted that version of the row or a newer
+  one (the tombstone's ``row_updated_at`` >= the raw row's ``updated_at``): ``_deleted_at`` = the time of the
+  delete. A key deleted and re-created comes back alive: the new row has a newer ``updated_at`` than the
+  version that was deleted, and the merge resets ``_deleted_at`` to NULL. The rule reads no load ids and no
+  clocks of the warehouse, so re-reading log entries or reloading packages after a crash cannot change it.
   ``apply`` is idempotent and runs on every ingest, so a run killed between load and apply is mended by the
   next one. Its cost follows the number of tombstones, not the size of the tables.
 - A ``--full-refresh`` empties a raw table and reloads the source's current rows; the tombstones would go
@@ -40,6 +42,8 @@ LOG_TABLE = "deleted_rows"
 RAW_TABLE = "source_deletes"
 """Where dlt lands the delete log in raw (dlt would rename a leading underscore, so no '_' prefix)."""
 TRIGGER = "ingest_capture_deletes"
+VERSION_MARK = "ingest/deletes.py version 2"
+"""Written into the trigger function; an older installation is replaced."""
 
 FUNCTION_SQL = f"""
 create schema if not exists {CDC_SCHEMA};
@@ -49,8 +53,12 @@ create table if not exists {CDC_SCHEMA}.{LOG_TABLE} (
     seq bigserial primary key,
     table_name text not null,
     key text not null,
+    row_updated_at timestamptz,
     deleted_at timestamptz not null default clock_timestamp()
 );
+alter table {CDC_SCHEMA}.{LOG_TABLE} add column if not exists row_updated_at timestamptz;
+comment on column {CDC_SCHEMA}.{LOG_TABLE}.row_updated_at is
+    'The updated_at of the row when it was deleted: which version the delete ended.';
 comment on table {CDC_SCHEMA}.{LOG_TABLE} is
     'One row per row deleted from a captured source table: which table, its primary key (a JSON object '
     'as text), when.';
@@ -59,13 +67,14 @@ language plpgsql as $function$
 declare
     key_expression text;
 begin
+    -- ingest/deletes.py version 2 (checked by install()).
     -- TG_ARGV holds the table's primary key columns; the deleted rows are in the transition table.
     select string_agg(format('%L, deleted.%I', column_name, column_name), ', ')
     into key_expression
     from unnest(TG_ARGV) as column_name;
     execute format(
-        'insert into {CDC_SCHEMA}.{LOG_TABLE} (table_name, key) '
-        'select %L, jsonb_build_object(%s)::text from deleted_rows as deleted',
+        'insert into {CDC_SCHEMA}.{LOG_TABLE} (table_name, key, row_updated_at) '
+        'select %L, jsonb_build_object(%s)::text, deleted.updated_at from deleted_rows as deleted',
         TG_TABLE_NAME, key_expression
     );
     return null;
@@ -94,8 +103,9 @@ def install(source: Location, keys: dict[str, list[str]]) -> None:
         cur.execute(
             "select count(*) from pg_trigger as trg inner join pg_class as cls on cls.oid = trg.tgrelid "
             "inner join pg_namespace as nsp on nsp.oid = cls.relnamespace "
-            "where trg.tgname = %s and nsp.nspname = %s and cls.relname = any(%s)",
-            (TRIGGER, SOURCE_SCHEMA, list(keys)),
+            "inner join pg_proc as fun on fun.oid = trg.tgfoid "
+            "where trg.tgname = %s and nsp.nspname = %s and cls.relname = any(%s) and fun.prosrc like %s",
+            (TRIGGER, SOURCE_SCHEMA, list(keys), f"%{VERSION_MARK}%"),
         )
         if cur.fetchone()[0] == len(keys):
             return
@@ -120,7 +130,7 @@ def install(source: Location, keys: dict[str, list[str]]) -> None:
 
 
 def apply(warehouse: Location, keys: dict[str, list[str]]) -> dict[str, int]:
-    """Mark raw rows deleted by tombstones loaded after them; return how many rows each table got marked."""
+    """Mark raw rows whose version a tombstone deleted; return how many rows each table got marked."""
     marked: dict[str, int] = {}
     with session(warehouse) as conn, conn.cursor() as cur:
         cur.execute("select to_regclass(%s)", (f"{RAW_SCHEMA}.{RAW_TABLE}",))
@@ -147,14 +157,14 @@ def apply(warehouse: Location, keys: dict[str, list[str]]) -> dict[str, int]:
                     set _deleted_at = tombstone.deleted_at
                     from (
                         -- the latest tombstone of each key (a key may be deleted, re-created, deleted again)
-                        select distinct on (key) key, deleted_at, _dlt_load_id
+                        select distinct on (key) key, deleted_at, row_updated_at
                         from {raw_schema}.{log}
                         where table_name = {name}
                         order by key, seq desc
                     ) as tombstone
                     where {match}
                         and raw._deleted_at is null
-                        and tombstone._dlt_load_id::numeric > raw._dlt_load_id::numeric
+                        and tombstone.row_updated_at >= raw.updated_at
                 """).format(
                     raw_schema=sql.Identifier(RAW_SCHEMA),
                     table=sql.Identifier(table),

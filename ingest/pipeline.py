@@ -8,8 +8,9 @@ How a table is ingested:
   cursor, it assumes a row's ``updated_at`` is stamped no earlier than the moment its change is committed
   relative to other changes: a transaction that commits long after stamping an older time can be missed;
 - loaded as parquet through the ADBC PostgreSQL driver, then merged on the table's primary key with dlt's
-  ``upsert`` strategy; a unique index on the primary key in raw keeps the merge fast and makes a duplicate
-  key impossible;
+  ``delete-insert`` strategy (it deduplicates the staged rows on the key, so a file loaded twice by a
+  resumed package still lands once); a unique index on the primary key in raw keeps the merge fast and
+  makes a duplicate key impossible;
 - ``_deleted_at`` is part of every raw table: NULL for a row that exists in the source (see ingest/deletes.py
   for how deleted rows are marked).
 
@@ -138,7 +139,9 @@ def make_pipeline(warehouse: Location) -> dlt.Pipeline:
     if not warehouse.password:
         # dlt insists on a password; a server with trust authentication (the embedded one) ignores it.
         credentials = warehouse.with_password("trust").url("postgresql")
-    destination = dlt.destinations.postgres(credentials=credentials)
+    # No unique constraint on dlt's row ids: a load package resumed after a kill may copy a file into the
+    # staging table a second time; the delete-insert merge deduplicates on the primary key instead.
+    destination = dlt.destinations.postgres(credentials=credentials, create_indexes=False)
     return dlt.pipeline(
         pipeline_name=PIPELINE_NAME,
         destination=destination,
@@ -179,7 +182,9 @@ def table_resource(
         incremental=dlt.sources.incremental(CURSOR_COLUMN, range_start="open"),
         chunk_size=100_000,
         primary_key=key,
-        write_disposition={"disposition": "merge", "strategy": "upsert"},
+        # delete-insert deduplicates the staged rows on the key, so a file loaded twice (a resumed package)
+        # still merges each row once.
+        write_disposition={"disposition": "merge", "strategy": "delete-insert"},
         table_adapter_callback=_all_nullable,
     )
 
@@ -194,8 +199,7 @@ def delete_log_resource(source: Location) -> DltResource:
     """The source's delete log (ingest/deletes.py), landed as ``raw_tpch.source_deletes``.
 
     Read on ``seq`` with a lag of 1000 entries, so a deleting transaction that commits after a later one is
-    still seen; re-read entries are ignored by the insert-only merge (their load id must not change, see
-    deletes.apply).
+    still seen; re-read entries merge onto themselves.
     """
     resource = sql_table(
         credentials=source.url("postgresql+psycopg2"),
@@ -205,7 +209,7 @@ def delete_log_resource(source: Location) -> DltResource:
         reflection_level="full",
         incremental=dlt.sources.incremental("seq", lag=1000),
         primary_key="seq",
-        write_disposition={"disposition": "merge", "strategy": "insert-only"},
+        write_disposition={"disposition": "merge", "strategy": "delete-insert"},
     )
     resource.apply_hints(table_name=deletes.RAW_TABLE)
     return resource

@@ -1,0 +1,78 @@
+with
+
+parts as (
+
+    select
+        part_key,
+        part_id,
+        part_name,
+        manufacturer,
+        brand,
+        part_type,
+        part_size,
+        container
+    from {{ ref('dim_part') }}
+
+),
+
+-- SSB's part hierarchy from TPC-H's: the manufacturer digit M of 'Manufacturer#M' gives p_mfgr 'MFGR#M'; the
+-- second digit N of 'Brand#MN' (TPC-H writes the manufacturer's digit first) gives p_category 'MFGR#MN';
+-- TPC-H has no finer level, so the brand in the category, 1 to 40 as in SSB, is derived from the part's
+-- natural key, (part_id - 1) % 40 + 1, written with two digits: p_brand1 'MFGR#MN01' to 'MFGR#MN40'.
+hierarchy as (
+
+    select
+        *,
+        'MFGR#' || substring(manufacturer from '^Manufacturer#([0-9]+)$') as ssb_manufacturer,
+        substring(brand from '^Brand#[0-9]([0-9])$') as category_digit,
+        lpad(((part_id - 1) % 40 + 1)::text, 2, '0') as brand_number
+    from parts
+
+),
+
+ssb_parts as (
+
+    select
+        part_key as p_partkey,
+        part_name as p_name,
+        part_type as p_type,
+        part_size as p_size,
+        container as p_container,
+        case
+            when part_id is null then manufacturer
+            else coalesce(ssb_manufacturer, 'Unknown')
+        end as p_mfgr,
+        case
+            when part_id is null then brand
+            else coalesce(ssb_manufacturer || category_digit, 'Unknown')
+        end as p_category,
+        case
+            when part_id is null then brand
+            else coalesce(ssb_manufacturer || category_digit || brand_number, 'Unknown')
+        end as p_brand1,
+        case
+            when part_id is null then part_name
+            else split_part(part_name, ' ', 1)
+        end as p_color
+    from hierarchy
+
+),
+
+-- SSB's column order (the specification's).
+final as (
+
+    select
+        p_partkey,
+        p_name,
+        p_mfgr,
+        p_category,
+        p_brand1,
+        p_color,
+        p_type,
+        p_size,
+        p_container
+    from ssb_parts
+
+)
+
+select * from final

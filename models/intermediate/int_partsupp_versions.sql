@@ -60,9 +60,29 @@ load_clock as (
 
 ),
 
+-- Each deletion record's business time: the clock of the last load before the snapshot run that found the
+-- row gone (dbt_valid_from of the deletion record, wall clock like loaded_at).
+deletion_business_times as (
+
+    select
+        snapshot_versions.part_id,
+        snapshot_versions.supplier_id,
+        snapshot_versions.snapshot_valid_from,
+        max(load_clock.business_time) as business_time
+    from snapshot_versions
+    inner join load_clock
+        on snapshot_versions.snapshot_valid_from >= load_clock.loaded_at
+    where snapshot_versions.is_deleted
+    group by
+        snapshot_versions.part_id,
+        snapshot_versions.supplier_id,
+        snapshot_versions.snapshot_valid_from
+
+),
+
 -- When each version starts in business time: its updated_at (= dbt_valid_from) for a version the source
--- wrote; for a deletion record the business clock of the last load before the snapshot run that found the
--- row gone, and at least one microsecond after the version it closes, so no window is empty.
+-- wrote; for a deletion record its business time above, and at least one microsecond after the version it
+-- closes (whose updated_at it repeats), so no window is empty.
 version_starts as (
 
     select
@@ -77,16 +97,17 @@ version_starts as (
         case
             when snapshot_versions.is_deleted
                 then greatest(
-                    (
-                        select max(load_clock.business_time)
-                        from load_clock
-                        where load_clock.loaded_at <= snapshot_versions.snapshot_valid_from
-                    ),
+                    coalesce(deletion_business_times.business_time, snapshot_versions.updated_at),
                     snapshot_versions.updated_at + interval '1 microsecond'
                 )
             else snapshot_versions.snapshot_valid_from
         end as business_valid_from
     from snapshot_versions
+    left join deletion_business_times
+        on
+            snapshot_versions.part_id = deletion_business_times.part_id
+            and snapshot_versions.supplier_id = deletion_business_times.supplier_id
+            and snapshot_versions.snapshot_valid_from = deletion_business_times.snapshot_valid_from
 
 ),
 

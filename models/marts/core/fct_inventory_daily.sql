@@ -60,23 +60,31 @@ suppliers as (
 
 ),
 
+-- Every business date the warehouse has seen: stock movements and orders.
+business_dates as (
+
+    select partsupp_versions.updated_at::date as business_date
+    from partsupp_versions
+    union all
+    select orders.order_date as business_date
+    from orders
+
+),
+
 -- The days to add: from the simulation's first day, or the day after the fact's last one, to the last
 -- simulated day, the latest business date the warehouse has seen (a stock movement or an order).
 day_range as (
 
     select
         {% if is_incremental() -%}
-            greatest(
-                '{{ var("simulation_start_date") }}'::date,
-                (select to_date(max(fact.date_key)::text, 'YYYYMMDD') + 1 from {{ this }} as fact)
+            coalesce(
+                (select to_date(max(fact.date_key)::text, 'YYYYMMDD') + 1 from {{ this }} as fact),
+                '{{ var("simulation_start_date") }}'::date
             )
         {%- else -%}
             '{{ var("simulation_start_date") }}'::date
         {%- endif %} as first_day,
-        greatest(
-            (select max(partsupp_versions.updated_at)::date from partsupp_versions),
-            (select max(orders.order_date) from orders)
-        ) as last_day
+        (select max(business_dates.business_date) from business_dates) as last_day
 
 ),
 

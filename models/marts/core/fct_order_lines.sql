@@ -25,15 +25,12 @@ order_lines as (
     select
         order_id,
         line_number,
-        customer_id,
         part_id,
         supplier_id,
         return_flag,
         line_status,
         ship_mode,
         ship_instructions,
-        order_priority,
-        order_status,
         quantity,
         extended_price,
         discount_rate,
@@ -41,12 +38,24 @@ order_lines as (
         discount_amount,
         net_revenue,
         gross_revenue,
-        order_date,
         commit_date,
         ship_date,
         receipt_date,
         updated_at
     from {{ ref('int_order_lines_priced') }}
+
+),
+
+orders as (
+
+    select
+        order_id,
+        customer_id,
+        order_priority,
+        order_status,
+        order_date,
+        updated_at
+    from {{ ref('stg_tpch__orders') }}
 
 ),
 
@@ -98,25 +107,58 @@ partsupp_versions as (
 
 ),
 
+-- Each line with its order's header. A left join: a line whose order is missing stays (customer, order date,
+-- priority and status NULL, so unknown keys below), so the fact keeps every live line and reconciles with
+-- staging. updated_at is the later of the line's and the order's: an order's status change changes its lines'
+-- flags.
+lines_with_orders as (
+
+    select
+        order_lines.order_id,
+        order_lines.line_number,
+        orders.customer_id,
+        order_lines.part_id,
+        order_lines.supplier_id,
+        order_lines.return_flag,
+        order_lines.line_status,
+        order_lines.ship_mode,
+        order_lines.ship_instructions,
+        orders.order_priority,
+        orders.order_status,
+        order_lines.quantity,
+        order_lines.extended_price,
+        order_lines.discount_rate,
+        order_lines.tax_rate,
+        order_lines.discount_amount,
+        order_lines.net_revenue,
+        order_lines.gross_revenue,
+        orders.order_date,
+        order_lines.commit_date,
+        order_lines.ship_date,
+        order_lines.receipt_date,
+        greatest(order_lines.updated_at, coalesce(orders.updated_at, order_lines.updated_at)) as updated_at
+    from order_lines
+    left join orders
+        on order_lines.order_id = orders.order_id
+
+),
+
 -- The lines this run computes: all of them on a first run or a --full-refresh; on an incremental run (a) the
 -- lines whose line or order changed in the source within the lookback before the fact's latest updated_at, and
 -- (b) the lines of the fact's most recent order dates still waiting for a dimension member or their cost, to
 -- re-key now that it may have arrived.
 selected_lines as (
 
-    select order_lines.*
-    from order_lines
+    select lines_with_orders.*
+    from lines_with_orders
     {% if is_incremental() %}
         where
-            order_lines.updated_at > (
-                select
-                    coalesce(
-                        max(fact.updated_at) - interval '{{ var("fct_lookback_days", 3) }} days',
-                        '-infinity'::timestamptz
-                    )
+            not exists (select 1 from {{ this }})
+            or lines_with_orders.updated_at > (
+                select max(fact.updated_at) - interval '{{ var("fct_lookback_days", 3) }} days'
                 from {{ this }} as fact
             )
-            or (order_lines.order_id, order_lines.line_number) in (
+            or (lines_with_orders.order_id, lines_with_orders.line_number) in (
                 select
                     fact.order_id,
                     fact.line_number

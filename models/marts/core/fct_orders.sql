@@ -51,7 +51,7 @@ line_summaries as (
         count(*) as line_count,
         count(ship_date) as shipped_line_count,
         count(receipt_date) as received_line_count,
-        count(*) filter (where return_flag = 'R') as returned_line_count,
+        count(case when return_flag = 'R' then 1 end) as returned_line_count,
         sum(quantity) as quantity,
         sum(net_revenue) as net_revenue,
         sum(gross_revenue) as gross_revenue,

@@ -1,6 +1,6 @@
 {#-
     The transaction fact: one row per live order line, incremental (merge on order_id, line_number). How an
-    incremental run chooses its lines, and how deleted lines leave, is documented in _core__models.yml.
+    incremental run chooses its lines, and how deleted lines leave, is documented in _core__facts.yml.
 -#}
 {{
     config(

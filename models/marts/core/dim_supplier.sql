@@ -36,41 +36,10 @@ snapshot_versions as (
 -- A version of the dimension starts at a supplier's first snapshot version and at every later one that
 -- changes its nation (the one type-2 attribute) or the deleted flag. A snapshot version that changes type-1
 -- attributes only (name, address, phone, balance) continues the version before it.
-version_starts as (
-
-    select
-        supplier_id,
-        nation_id,
-        is_deleted,
-        snapshot_valid_from,
-        max(snapshot_valid_to) over (partition by supplier_id) as member_valid_to,
-        (
-            row_number() over member_history = 1
-            or nation_id is distinct from lag(nation_id) over member_history
-            or is_deleted is distinct from lag(is_deleted) over member_history
-        ) as is_version_start
-    from snapshot_versions
-    window member_history as (partition by supplier_id order by snapshot_valid_from)
-
-),
-
--- Half-open windows [valid_from, valid_to): a version ends where the next one starts; the first reaches back
--- to the floor date, so a fact older than the first snapshot still finds the supplier; the last ends where
--- the snapshot's last version ends (9999-12-31).
+-- Half-open windows, the first from the floor date (macros/scd2/scd2_versions.sql).
 versions as (
 
-    select
-        supplier_id,
-        nation_id,
-        is_deleted,
-        case
-            when row_number() over member_history = 1 then '{{ var("scd2_floor_date") }}'::timestamp
-            else snapshot_valid_from
-        end as valid_from,
-        coalesce(lead(snapshot_valid_from) over member_history, member_valid_to) as valid_to
-    from version_starts
-    where is_version_start
-    window member_history as (partition by supplier_id order by snapshot_valid_from)
+    {{ scd2_versions('snapshot_versions', 'supplier_id', ['nation_id']) }}
 
 ),
 

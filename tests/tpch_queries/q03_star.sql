@@ -1,0 +1,34 @@
+-- TPC-H Q3 over the star. The source reads the customer's segment as it is NOW, so the rewrite reads
+-- current_market_segment (type 6) of the customer version the order points at, not market_segment (the
+-- segment at order time), and keeps only customers that still exist (the source's inner join drops the orders
+-- of a deleted customer; the star keeps them, pointing at the version valid when they were placed).
+-- o_shippriority is not in the star (TPC-H sets it to 0 on every order): left out, see the README.
+select
+    orders.order_id as l_orderkey,
+    sum(lines.extended_price * (1 - lines.discount_rate)) as revenue,
+    order_date.date_day as o_orderdate
+from fct_orders as orders
+inner join dim_date as order_date
+    on orders.order_date_key = order_date.date_key
+inner join dim_customer as customer
+    on orders.customer_key = customer.customer_key
+inner join fct_order_lines as lines
+    on orders.order_id = lines.order_id
+inner join dim_date as ship_date
+    on lines.ship_date_key = ship_date.date_key
+where
+    customer.current_market_segment = 'BUILDING'
+    and exists (
+        select from dim_customer as live
+        where live.customer_id = customer.customer_id and live.is_current and not live.is_deleted
+    )
+    and order_date.date_day < date '1995-03-15'
+    and ship_date.date_day > date '1995-03-15'
+group by
+    orders.order_id,
+    order_date.date_day
+order by
+    revenue desc,
+    o_orderdate,
+    l_orderkey
+limit 10;

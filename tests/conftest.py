@@ -25,6 +25,19 @@ class Databases:
     dbt_target: Path
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("harness", "the verification harness (tests/test_harness.py)")
+    group.addoption("--scale-factor", type=float, default=float(os.environ.get("HARNESS_SCALE_FACTOR", "0.01")),
+                    help="TPC-H scale factor of the harness's demo source (env HARNESS_SCALE_FACTOR)")
+    group.addoption("--days", type=int, default=int(os.environ.get("HARNESS_DAYS", "4")),
+                    help="simulated days the harness runs (env HARNESS_DAYS)")
+
+
+@pytest.fixture(scope="session")
+def harness_options(pytestconfig: pytest.Config) -> tuple[float, int]:
+    return pytestconfig.getoption("--scale-factor"), pytestconfig.getoption("--days")
+
+
 @pytest.fixture(scope="module")
 def fresh_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], Databases]]:
     """Make fresh database pairs for a test module; drop them afterwards (KEEP_TEST_DATABASES=1 keeps them)."""

@@ -23,9 +23,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ingest import deletes, schema_changes
 from ingest.config import CURSOR_COLUMN, RAW_SCHEMA, ROOT, SOURCE_SCHEMA, STATE_DIR, Location
@@ -280,6 +282,7 @@ def run(source: Location, warehouse: Location, tables: Iterable[str], full_refre
         pipeline = make_pipeline(warehouse)
         result = RunResult(tables={table: TableResult(table) for table in tables})
 
+        _repair_interrupted_normalize(pipeline)
         if pipeline.has_pending_data:
             pending = pipeline.list_extracted_load_packages() + pipeline.list_normalized_load_packages()
             result.resumed_packages = len(pending)
@@ -327,6 +330,22 @@ def run(source: Location, warehouse: Location, tables: Iterable[str], full_refre
             log.info("  marked %s row(s) of %s.%s deleted in the source", f"{rows:,}", RAW_SCHEMA, table)
     result.seconds = time.monotonic() - started
     return result
+
+
+def _repair_interrupted_normalize(pipeline: dlt.Pipeline) -> None:
+    """Drop extracted packages that a killed run had already normalized.
+
+    dlt commits a normalized package by renaming it into load/normalized and only then deletes its
+    extracted copy ("do not kill this process"). A SIGKILL between the two leaves both; normalizing the
+    copy again then fails ("Directory not empty"). The committed package is complete, so the copy goes.
+    """
+    root = Path(pipeline.working_dir)
+    committed = {package.name for folder in ("normalized", "loaded") for package in (root / "load" / folder).glob("*")}
+    for package in sorted((root / "normalize" / "extracted").glob("*")):
+        if package.name in committed:
+            log.info("  dropping the extracted copy of package %s, normalized before the interruption", package.name)
+            shutil.rmtree(package)
+            shutil.rmtree(root / "load" / "new" / package.name, ignore_errors=True)
 
 
 def _extract(pipeline: dlt.Pipeline, resource: DltResource, name: str, refresh: str | None = None) -> None:

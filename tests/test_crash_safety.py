@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import time
@@ -19,7 +20,7 @@ import time
 import pytest
 from helpers import PRIMARY_KEYS, ROOT, python, query, raw_vs_source, run
 
-from ingest.config import RAW_SCHEMA, TABLES
+from ingest.config import RAW_SCHEMA, STATE_DIR, TABLES
 
 pytestmark = pytest.mark.slow
 
@@ -116,3 +117,19 @@ def phase(last_output: str) -> str:
     if "extracted" in last_output:
         return "extract"
     return "start"
+
+
+def test_a_kill_between_normalize_commit_and_cleanup_is_mended(landed):
+    """dlt renames a normalized package into load/ and then deletes its extracted copy: a SIGKILL between the
+    two (seen in CI) leaves both. Recreate that state exactly and check the next run mends it."""
+    working = STATE_DIR / "dlt" / f"{landed.warehouse.host}_{landed.warehouse.port}_{landed.warehouse.dbname}"
+    working = working / "tpch_raw"
+    committed = sorted((working / "load" / "loaded").glob("*"))
+    assert committed, f"no loaded package under {working}"
+    stale = working / "normalize" / "extracted" / committed[-1].name
+    shutil.copytree(committed[-1], stale)
+    result = run(python("ingest/run.py"), landed.env)
+    output = result.stdout + result.stderr
+    assert f"dropping the extracted copy of package {committed[-1].name}" in output, output
+    assert not stale.exists()
+    assert_raw_is_the_truth(landed, "after mending an interrupted normalize")

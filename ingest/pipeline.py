@@ -122,7 +122,7 @@ def primary_keys(source: Location, tables: Iterable[str]) -> dict[str, list[str]
         qualified = f"{SOURCE_SCHEMA}.{table}"
         if table not in present:
             problems.append(f"source table {qualified} does not exist in the {source.describe()}; "
-                            "create it, or run `python ingest/demo_source.py init` for the demo source")
+                            "create it, or run `python demo/source.py init` for the demo source")
         elif not present[table]:
             problems.append(f"source table {qualified} has no column {CURSOR_COLUMN} "
                             "(a timestamptz set on every insert and update), which incremental ingestion reads")

@@ -20,8 +20,8 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ingest import deletes, demo_source, pipeline
-from ingest.config import RAW_SCHEMA, TABLES, location
+from ingest import deletes, pipeline
+from ingest.config import RAW_SCHEMA, TABLES, Location, location
 from ingest.errors import IngestError
 
 log = logging.getLogger("ingest")
@@ -35,6 +35,20 @@ def _tables(text: str) -> list[str]:
             f"unknown table(s) {', '.join(unknown) or '(none given)'}; choose from {', '.join(TABLES)}"
         )
     return [table for table in TABLES if table in names]
+
+
+def create_demo_source_if_empty(source: Location, scale_factor: float) -> None:
+    """On the embedded default with an empty source, create the demo source (TPC-H at ``scale_factor``).
+
+    The only place the product imports the demo package (``demo/``): a first run on a fresh machine has
+    something to ingest. A source on a server of your own (any ``SOURCE_HOST`` / ``PGHOST``) is never touched.
+    The import contracts in pyproject.toml allow exactly this import and no other.
+    """
+    if not source.embedded:
+        return
+    from demo.source import ensure_demo_source
+
+    ensure_demo_source(source, scale_factor)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -67,9 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.print_delete_capture_sql:
             print(deletes.install_sql(pipeline.primary_keys(source, args.tables)))
             return 0
-        if source.embedded and demo_source.source_is_empty(source):
-            log.info("the source is empty: creating the demo source (TPC-H, scale factor %s)", args.scale_factor)
-            demo_source.init(args.scale_factor, loc=source)
+        create_demo_source_if_empty(source, args.scale_factor)
         log.info("ingesting %d table(s) from %s into %s.%s", len(args.tables), source.describe(),
                  warehouse.dbname, RAW_SCHEMA)
         result = pipeline.run(source, warehouse, args.tables, full_refresh=args.full_refresh)

@@ -68,6 +68,6 @@ def fresh_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callab
 def landed(fresh_databases, request: pytest.FixtureRequest) -> Databases:
     """Fresh databases after a demo source at SF 0.01 and one clean ingest: for a module to change or break."""
     dbs = fresh_databases(request.module.__name__.removeprefix("test_")[:12])
-    run(python("ingest/demo_source.py", "init", "--scale-factor", "0.01"), dbs.env)
+    run(python("demo/source.py", "init", "--scale-factor", "0.01"), dbs.env)
     run(python("ingest/run.py"), dbs.env)
     return dbs

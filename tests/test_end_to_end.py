@@ -21,7 +21,7 @@ pytestmark = pytest.mark.slow
 def built(fresh_databases):
     """Demo source at SF 0.01, one ingest, one dbt build."""
     dbs = fresh_databases("e2e")
-    run(python("ingest/demo_source.py", "init", "--scale-factor", "0.01"), dbs.env)
+    run(python("demo/source.py", "init", "--scale-factor", "0.01"), dbs.env)
     ingest = run(python("ingest/run.py"), dbs.env)
     build = run(dbt("build"), dbs.env)
     return dbs, ingest, build

@@ -20,11 +20,11 @@ pytestmark = pytest.mark.slow
 def scenario(fresh_databases, harness_options):
     scale_factor, days = harness_options
     dbs = fresh_databases("harness")
-    run(python("ingest/demo_source.py", "init", "--scale-factor", str(scale_factor)), dbs.env)
+    run(python("demo/source.py", "init", "--scale-factor", str(scale_factor)), dbs.env)
     problems: dict[str, dict[int, list[str]]] = {name: {} for name in CHECKS}
     for day in range(days + 1):
         if day:
-            run(python("ingest/demo_source.py", "advance", "--days", "1"), dbs.env)
+            run(python("demo/source.py", "advance", "--days", "1"), dbs.env)
         run(python("ingest/run.py"), dbs.env)
         run(dbt("build"), dbs.env, timeout=1800)
         for name, verify in CHECKS.items():

@@ -195,7 +195,7 @@ def history(landed):
     day0 = {table: source_rows(landed, table) for table in ENTITIES}
     runs = [timed_build(landed)]
     for _ in range(DAYS):
-        run(python("ingest/demo_source.py", "advance", "--days", "1"), landed.env)
+        run(python("demo/source.py", "advance", "--days", "1"), landed.env)
         run(python("ingest/run.py"), landed.env)
         runs.append(timed_build(landed))
     return landed, day0, runs

@@ -1,4 +1,4 @@
-"""The demo source's day-by-day simulator (ingest/simulator.py) against a real PostgreSQL.
+"""The demo source's day-by-day simulator (demo/simulator.py) against a real PostgreSQL.
 
 One module-scoped demo source at scale factor 0.01 is advanced DAYS days; before each day every tpch table is
 copied into a schema ``snap_day<n>``, so each day can be checked against the truth log: the tables after the
@@ -21,7 +21,8 @@ import psycopg2
 import pytest
 from psycopg2 import sql
 
-from ingest import demo_source, simulator
+from demo import simulator, truth_log
+from demo import source as demo_source
 from ingest.config import SOURCE_SCHEMA, TABLES, Location, location
 from ingest.db import connect
 from ingest.errors import IngestError
@@ -92,7 +93,7 @@ def history() -> Iterator[History]:
             reports = simulator.advance(1, loc=loc)
             assert [report.sim_date for report in reports] == [day]
             result.days.append(day)
-            result.checksums[day] = simulator.checksums(loc=loc)
+            result.checksums[day] = demo_source.checksums(loc=loc)
             result.missing_customers[day] = {key for (key,) in _query(loc, f"""
                 select o_custkey from {SOURCE_SCHEMA}.orders
                 where o_orderkey > %s and created_at::date = %s
@@ -465,9 +466,9 @@ def twin() -> Iterator[Location]:
 
 def test_same_seed_gives_the_same_source_and_two_days_equal_one_plus_one(history: History, twin: Location) -> None:
     assert [report.sim_date for report in simulator.advance(2, loc=twin)] == history.days[:2]
-    assert simulator.checksums(loc=twin) == history.checksums[history.days[1]]
+    assert demo_source.checksums(loc=twin) == history.checksums[history.days[1]]
     simulator.advance(1, seed=SEED + 1, loc=twin)
-    other = simulator.checksums(loc=twin)
+    other = demo_source.checksums(loc=twin)
     expected = history.checksums[history.days[2]]
     assert other["clock"] == expected["clock"]
     assert all(other[table] != expected[table] for table in ("orders", "lineitem", "customer", "truth_log"))
@@ -482,7 +483,7 @@ def test_changes_outside_the_simulator_are_logged_too(twin: Location) -> None:
     assert _query(twin, "select count(*) from demo.truth_log where table_name = 'nation'") == [(0,)]
     with contextlib.closing(connect(twin, autocommit=True)) as conn, conn.cursor() as cur:
         cur.execute(f"update {SOURCE_SCHEMA}.nation set n_comment = 'changed by hand' where n_nationkey = 0")
-    logged = simulator.changes("nation", loc=twin)
+    logged = truth_log.changes("nation", loc=twin)
     assert [(change.sim_date, change.operation, change.key) for change in logged] == [
         (None, "update", {"n_nationkey": 0})]
     assert logged[0].after["n_comment"] == "changed by hand"
@@ -511,9 +512,9 @@ def test_refuses_a_day_count_below_one(history: History, days: int) -> None:
 
 def test_refuses_unknown_tables(history: History) -> None:
     with pytest.raises(IngestError, match="unknown table 'ordres': expected one of region, nation"):
-        simulator.checksums(["orders", "ordres"], loc=history.loc)
+        demo_source.checksums(["orders", "ordres"], loc=history.loc)
     with pytest.raises(IngestError, match="unknown table 'truth_log'"):
-        simulator.changes("truth_log", loc=history.loc)
+        truth_log.changes("truth_log", loc=history.loc)
 
 
 def test_refuses_a_source_it_did_not_create(foreign: Location) -> None:

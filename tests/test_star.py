@@ -1,7 +1,7 @@
 """The star's facts on fresh databases: built day by day incrementally, they equal a --full-refresh.
 
 On a fresh demo source at SF 0.01 after one ingest (the ``landed`` fixture): ``dbt build`` on day 0, then four
-simulated days, each ``demo_source.py advance --days 1`` + ``ingest/run.py`` + ``dbt build``, every build green
+simulated days, each ``demo/source.py advance --days 1`` + ``ingest/run.py`` + ``dbt build``, every build green
 (the facts' tests, the reconciliation with staging and the unit tests included). Then it proves, with the
 real commands a user runs:
 
@@ -97,7 +97,7 @@ def star(landed) -> StarRun:
     dbs = landed
     result.build_seconds.append(dbt_build(result))
     for day in range(1, DAYS + 1):
-        run(python("ingest/demo_source.py", "advance", "--days", "1"), dbs.env)
+        run(python("demo/source.py", "advance", "--days", "1"), dbs.env)
         run(python("ingest/run.py"), dbs.env)
         result.build_seconds.append(dbt_build(result))
         if day - 1 in result.late_customers:

@@ -2,7 +2,7 @@
 
 Command line (through the demo source)::
 
-    python ingest/demo_source.py advance [--days N] [--seed S]
+    python demo/source.py advance [--days N] [--seed S]
 
 Day 1 is 1998-08-03, the day after the last TPC-H order date; each call continues after the day stored in
 ``demo.clock``. Day ``d`` draws every random choice from its own generator, seeded with ``(seed, d)``, and
@@ -30,22 +30,15 @@ Every inserted or updated row gets ``updated_at`` (and ``created_at`` for an ins
 that day; times are microsecond-distinct and strictly increase in the order the changes are made, so
 ``updated_at`` never decreases for a key.
 
-Every change is recorded in ``demo.truth_log`` by statement-level triggers with transition tables, installed
-on each tpch table by :func:`install`. Triggers rather than explicit inserts from the simulator because then
-the database guarantees the log is complete: whatever statement touches a tpch table (the simulator, a bug in
-it, or a person at a psql prompt) is recorded with the whole row before and after, and each statement records
-all its rows in one set-based insert (cheap even at scale factor 1). The simulator tells the triggers the
-simulated day and the time of a delete through the transaction-local settings ``demo.sim_date`` and
-``demo.sim_time``; changes made outside the simulator are recorded with ``sim_date`` NULL.
+Every change is recorded in ``demo.truth_log`` by the triggers of demo/truth_log.py, which :func:`install`
+puts in place. The simulator tells them the simulated day and the time of a delete through the
+transaction-local settings ``demo.sim_date`` and ``demo.sim_time``.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import logging
 import random
-import re
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -57,9 +50,10 @@ from typing import Any
 import psycopg2
 from psycopg2.extras import execute_values
 
-from ingest.config import SOURCE_SCHEMA, TABLES, Location, location
+from demo import truth_log
+from demo.tables import COLUMN_TYPES, COLUMNS, DEMO_SCHEMA, PRIMARY_KEYS, require_demo_source
+from ingest.config import SOURCE_SCHEMA, Location, location
 from ingest.db import connect
-from ingest.demo_source import COLUMNS, DEMO_SCHEMA, is_demo_source
 from ingest.errors import IngestError
 
 log = logging.getLogger(__name__)
@@ -122,21 +116,6 @@ COMMENT_WORDS = (
 CENT = Decimal("0.01")
 MIN_BALANCE, MAX_BALANCE = Decimal("-999.99"), Decimal("9999.99")
 
-PRIMARY_KEYS: dict[str, list[str]] = {
-    table: re.search(r"primary key \(([^)]*)\)", columns).group(1).replace(" ", "").split(",")  # type: ignore[union-attr]
-    for table, columns in COLUMNS.items()
-}
-"""Primary key columns of each tpch table, read from the DDL in demo_source.COLUMNS."""
-
-COLUMN_TYPES: dict[str, dict[str, str]] = {
-    table: {
-        match.group(1): match.group(2)
-        for match in re.finditer(r"^\s*(\w+) (.+?)(?: not null)?,?$", columns, re.MULTILINE)
-        if match.group(1) != "primary"
-    }
-    for table, columns in COLUMNS.items()
-}
-"""Column name -> SQL type of each tpch table (business columns), read from demo_source.COLUMNS."""
 
 MUTABLE_COLUMNS: dict[str, list[str]] = {
     "customer": ["c_address", "c_nationkey", "c_phone", "c_mktsegment"],
@@ -146,54 +125,15 @@ MUTABLE_COLUMNS: dict[str, list[str]] = {
 }
 """The attributes the simulator's entity changes may touch."""
 
-DEMO_TABLES: dict[str, str] = {
-    "truth_log": "change_id",
-    "clock": "sim_date",
-    "pending_customer": "c_custkey",
-}
-"""The simulator's own tables in schema demo and the column that orders their rows."""
-
 
 # -- installation -----------------------------------------------------------------------------------------
 
-_INSTALL_SQL = f"""
-create schema if not exists {DEMO_SCHEMA};
-
-create table if not exists {DEMO_SCHEMA}.truth_log (
-    change_id bigserial primary key,
-    sim_date date,
-    table_name text not null,
-    key jsonb not null,
-    operation text not null check (operation in ('insert', 'update', 'delete')),
-    changed_at timestamptz not null,
-    before jsonb,
-    after jsonb,
-    check ((before is null) = (operation = 'insert') and (after is null) = (operation = 'delete'))
-);
-create index if not exists truth_log_sim_date_idx on {DEMO_SCHEMA}.truth_log (sim_date);
-comment on table {DEMO_SCHEMA}.truth_log is
-    'Every change made to the tpch tables since the simulator was installed: one row per inserted, updated '
-    'or deleted row, written by triggers on the tpch tables (ingest/simulator.py). The truth that ingestion, '
-    'snapshots and marts are tested against.';
-comment on column {DEMO_SCHEMA}.truth_log.change_id is
-    'Order in which the changes were made; within a simulated day it follows changed_at.';
-comment on column {DEMO_SCHEMA}.truth_log.sim_date is
-    'Simulated business day whose run made the change; NULL for a change made outside the simulator.';
-comment on column {DEMO_SCHEMA}.truth_log.table_name is 'The changed table, in schema {SOURCE_SCHEMA}.';
-comment on column {DEMO_SCHEMA}.truth_log.key is
-    'Primary key of the changed row by column name, e.g. {{"l_orderkey": 1, "l_linenumber": 2}}.';
-comment on column {DEMO_SCHEMA}.truth_log.operation is 'What happened to the row: insert, update or delete.';
-comment on column {DEMO_SCHEMA}.truth_log.changed_at is
-    'When the change happened, UTC: the updated_at an insert or update wrote, the simulated time of a delete '
-    '(the transaction time for a delete made outside the simulator).';
-comment on column {DEMO_SCHEMA}.truth_log.before is 'The whole row before the change; NULL for an insert.';
-comment on column {DEMO_SCHEMA}.truth_log.after is 'The whole row after the change; NULL for a delete.';
-
+_STATE_SQL = f"""
 create table if not exists {DEMO_SCHEMA}.clock (sim_date date);
 create unique index if not exists clock_one_row_idx on {DEMO_SCHEMA}.clock ((true));
 insert into {DEMO_SCHEMA}.clock (sim_date) select null where not exists (select from {DEMO_SCHEMA}.clock);
 comment on table {DEMO_SCHEMA}.clock is
-    'The last simulated business day: one row, NULL until the first `demo_source.py advance`.';
+    'The last simulated business day: one row, NULL until the first `python demo/source.py advance`.';
 comment on column {DEMO_SCHEMA}.clock.sim_date is 'The last day the simulator completed; day 1 is 1998-08-03.';
 
 create table if not exists {DEMO_SCHEMA}.pending_customer (
@@ -205,84 +145,6 @@ comment on table {DEMO_SCHEMA}.pending_customer is
     '{SOURCE_SCHEMA}.customer only on arrives_on (one row per customer, removed when it arrives).';
 comment on column {DEMO_SCHEMA}.pending_customer.arrives_on is
     'The simulated day on which the row is inserted into {SOURCE_SCHEMA}.customer.';
-
-create or replace function {DEMO_SCHEMA}.key_of(row_data jsonb, key_columns text[]) returns jsonb
-language sql immutable parallel safe as $$
-    select jsonb_object_agg(key_column, row_data -> key_column) from unnest(key_columns) as key_column
-$$;
-comment on function {DEMO_SCHEMA}.key_of(jsonb, text[]) is
-    'The primary key part of a row as jsonb: {{column: value}} for each key column.';
-
-create or replace function {DEMO_SCHEMA}.record_change() returns trigger
-language plpgsql as $$
-declare
-    v_sim_date date := nullif(current_setting('demo.sim_date', true), '')::date;
-    v_deleted_at timestamptz := coalesce(nullif(current_setting('demo.sim_time', true), '')::timestamptz, now());
-    v_recorded bigint;
-    v_expected bigint;
-begin
-    if tg_op = 'INSERT' then
-        insert into {DEMO_SCHEMA}.truth_log (sim_date, table_name, key, operation, changed_at, before, after)
-        select
-            v_sim_date, tg_table_name, {DEMO_SCHEMA}.key_of(changes.row_data, tg_argv), 'insert',
-            (changes.row_data ->> 'updated_at')::timestamptz, null, changes.row_data
-        from (select to_jsonb(inserted) as row_data from new_rows as inserted) as changes
-        order by (changes.row_data ->> 'updated_at')::timestamptz, {DEMO_SCHEMA}.key_of(changes.row_data, tg_argv);
-    elsif tg_op = 'UPDATE' then
-        insert into {DEMO_SCHEMA}.truth_log (sim_date, table_name, key, operation, changed_at, before, after)
-        select
-            v_sim_date, tg_table_name, after_rows.key, 'update',
-            (after_rows.row_data ->> 'updated_at')::timestamptz, before_rows.row_data, after_rows.row_data
-        from (
-            select {DEMO_SCHEMA}.key_of(row_data, tg_argv) as key, row_data
-            from (select to_jsonb(old_row) as row_data from old_rows as old_row) as old_data
-        ) as before_rows
-        inner join (
-            select {DEMO_SCHEMA}.key_of(row_data, tg_argv) as key, row_data
-            from (select to_jsonb(new_row) as row_data from new_rows as new_row) as new_data
-        ) as after_rows on after_rows.key = before_rows.key
-        order by (after_rows.row_data ->> 'updated_at')::timestamptz, after_rows.key;
-        get diagnostics v_recorded = row_count;
-        select count(*) into v_expected from new_rows;
-        if v_recorded <> v_expected then
-            raise exception 'demo.truth_log: an update of %.% changed a primary key (% of % rows matched); '
-                'the truth log records changes by key, so change a key by delete and insert',
-                tg_table_schema, tg_table_name, v_recorded, v_expected;
-        end if;
-    else
-        insert into {DEMO_SCHEMA}.truth_log (sim_date, table_name, key, operation, changed_at, before, after)
-        select
-            v_sim_date, tg_table_name, {DEMO_SCHEMA}.key_of(changes.row_data, tg_argv), 'delete', v_deleted_at,
-            changes.row_data, null
-        from (select to_jsonb(deleted) as row_data from old_rows as deleted) as changes
-        order by {DEMO_SCHEMA}.key_of(changes.row_data, tg_argv);
-    end if;
-    return null;
-end
-$$;
-comment on function {DEMO_SCHEMA}.record_change() is
-    'Statement-level trigger of every tpch table: records each changed row in demo.truth_log. '
-    'Arguments: the primary key columns.';
-
-create or replace function {DEMO_SCHEMA}.refuse_truncate() returns trigger
-language plpgsql as $$
-begin
-    raise exception 'truncate of %.% would bypass demo.truth_log; delete the rows instead',
-        tg_table_schema, tg_table_name;
-end
-$$;
-"""
-
-_TRIGGER_SQL = """
-create or replace trigger demo_truth_log_insert after insert on {table}
-    referencing new table as new_rows for each statement execute function {demo}.record_change({keys});
-create or replace trigger demo_truth_log_update after update on {table}
-    referencing old table as old_rows new table as new_rows
-    for each statement execute function {demo}.record_change({keys});
-create or replace trigger demo_truth_log_delete after delete on {table}
-    referencing old table as old_rows for each statement execute function {demo}.record_change({keys});
-create or replace trigger demo_truth_log_truncate before truncate on {table}
-    for each statement execute function {demo}.refuse_truncate();
 """
 
 _OPEN_LINES_INDEX = (
@@ -294,53 +156,20 @@ have a receipt date, so the index holds only the simulator's open lines)."""
 
 
 def install(cur: Cursor) -> None:
-    """Create (or bring up to date) the truth log, the clock, the pending customers and the triggers.
+    """Create (or bring up to date) the truth log and its triggers, the clock and the pending customers.
 
-    Idempotent; ``demo_source.init`` calls it for a new source and :func:`advance` before every run (a source
-    an older version created gets what it lacks). Triggers and the index are created only when missing: creating
-    them locks the table against autovacuum, which yields only after ``deadlock_timeout`` (seconds at SF 1).
+    Idempotent; ``demo.source.init`` calls it for a new source and :func:`advance` before every run (a source
+    an older version created gets what it lacks). The index is created only when missing: creating it locks the
+    table against autovacuum, which yields only after ``deadlock_timeout`` (seconds at SF 1).
     """
-    cur.execute(_INSTALL_SQL)
-    cur.execute(
-        """select relname, count(*) from pg_trigger
-           inner join pg_class on pg_class.oid = tgrelid
-           inner join pg_namespace on pg_namespace.oid = relnamespace
-           where nspname = %s and tgname like 'demo\\_truth\\_log\\_%%' group by relname""",
-        (SOURCE_SCHEMA,))
-    installed = dict(cur.fetchall())
-    for table in TABLES:
-        if installed.get(table) != _TRIGGER_SQL.count("create or replace trigger"):
-            keys = ", ".join(f"'{column}'" for column in PRIMARY_KEYS[table])
-            cur.execute(_TRIGGER_SQL.format(table=f"{SOURCE_SCHEMA}.{table}", demo=DEMO_SCHEMA, keys=keys))
+    truth_log.install(cur)
+    cur.execute(_STATE_SQL)
     cur.execute("select to_regclass(%s) is null", (f"{SOURCE_SCHEMA}.lineitem_open_idx",))
     if cur.fetchone()[0]:
         cur.execute(_OPEN_LINES_INDEX)
 
 
-# -- reading and refusing ----------------------------------------------------------------------------------
-
-def require_demo_source(cur: Cursor, loc: Location) -> None:
-    """Raise IngestError unless the demo source created this database's tpch schema (demo.settings exists)."""
-    if not is_demo_source(cur):
-        raise IngestError(
-            f"the {loc.describe()} was not created by the demo source (no {DEMO_SCHEMA}.settings table): "
-            f"the simulator refuses to change a source it did not create. "
-            f"Create one with `python ingest/demo_source.py init`."
-        )
-
-
-def check_tables(tables: Iterable[str], known: Iterable[str] = TABLES) -> list[str]:
-    """Return ``tables`` as a list, or raise IngestError naming every unknown table and the known ones."""
-    names = list(tables)
-    allowed = list(known)
-    unknown = [name for name in names if name not in allowed]
-    if unknown:
-        raise IngestError(
-            f"unknown table{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}: "
-            f"expected one of {', '.join(allowed)}"
-        )
-    return names
-
+# -- reading ----------------------------------------------------------------------------------------------
 
 def simulated_date(cur: Cursor) -> date | None:
     """The last simulated day, or None before day 1 (or before the simulator was installed)."""
@@ -350,69 +179,6 @@ def simulated_date(cur: Cursor) -> date | None:
     cur.execute(f"select max(sim_date) from {DEMO_SCHEMA}.clock")
     return cur.fetchone()[0]
 
-
-def truth_log_counts(cur: Cursor) -> dict[str, int]:
-    """Rows of demo.truth_log per operation (empty before the simulator was installed)."""
-    cur.execute("select to_regclass(%s) is not null", (f"{DEMO_SCHEMA}.truth_log",))
-    if not cur.fetchone()[0]:
-        return {}
-    cur.execute(f"select operation, count(*) from {DEMO_SCHEMA}.truth_log group by operation order by operation")
-    return dict(cur.fetchall())
-
-
-@dataclass(frozen=True)
-class Change:
-    """One row of demo.truth_log."""
-
-    change_id: int
-    sim_date: date | None
-    table_name: str
-    key: dict[str, Any]
-    operation: str
-    changed_at: datetime
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
-
-
-def changes(table: str, sim_date: date | None = None, loc: Location | None = None) -> list[Change]:
-    """The recorded changes of one tpch table (of one simulated day if given), in the order they were made."""
-    check_tables([table])
-    loc = loc or location("source")
-    with contextlib.closing(connect(loc)) as conn, conn.cursor() as cur:
-        require_demo_source(cur, loc)
-        cur.execute(
-            f"select change_id, sim_date, table_name, key, operation, changed_at, before, after "
-            f"from {DEMO_SCHEMA}.truth_log where table_name = %s and (%s::date is null or sim_date = %s) "
-            f"order by change_id",
-            (table, sim_date, sim_date),
-        )
-        return [Change(*row) for row in cur.fetchall()]
-
-
-def checksums(tables: Sequence[str] | None = None, loc: Location | None = None) -> dict[str, str]:
-    """md5 over the ordered rows of each table: the tpch tables and the simulator's truth_log, clock and
-    pending_customer. Two sources are identical when their checksums are. Rows are streamed, so it works at
-    any scale factor."""
-    known = [*TABLES, *DEMO_TABLES]
-    names = check_tables([tables] if isinstance(tables, str) else tables or known, known)
-    loc = loc or location("source")
-    result: dict[str, str] = {}
-    with contextlib.closing(connect(loc)) as conn:
-        with conn.cursor() as cur:
-            require_demo_source(cur, loc)
-        for name in names:
-            if name in DEMO_TABLES:
-                relation, order = f"{DEMO_SCHEMA}.{name}", DEMO_TABLES[name]
-            else:
-                relation, order = f"{SOURCE_SCHEMA}.{name}", ", ".join(PRIMARY_KEYS[name])
-            digest = hashlib.md5(usedforsecurity=False)
-            with conn.cursor(name=f"checksum_{name}") as cur:
-                cur.itersize = 20_000
-                cur.execute(f"select md5(t::text) from {relation} as t order by {order}")
-                for (row_hash,) in cur:
-                    digest.update(row_hash.encode())
-            result[name] = digest.hexdigest()
-    return result
 
 
 # -- the simulated clock -----------------------------------------------------------------------------------
@@ -890,7 +656,7 @@ def _settings(cur: Cursor) -> tuple[float, int]:
     row = cur.fetchone()
     if row is None:
         raise IngestError(f"{DEMO_SCHEMA}.settings is empty: recreate the demo source with "
-                          f"`python ingest/demo_source.py init`")
+                          f"`python demo/source.py init`")
     return float(row[0]), int(row[1])
 
 
@@ -938,9 +704,3 @@ def advance(days: int = 1, seed: int | None = None, loc: Location | None = None)
     finally:
         conn.close()
     return reports
-
-
-def describe_counts(counts: dict[str, int]) -> str:
-    """'12 changes (delete 1, insert 5, update 6)' for truth_log_counts()."""
-    details = ", ".join(f"{operation} {count}" for operation, count in counts.items())
-    return f"{sum(counts.values())} changes" + (f" ({details})" if details else "")

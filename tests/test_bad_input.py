@@ -6,7 +6,7 @@ import socket
 
 import psycopg2
 import pytest
-from helpers import PRIMARY_KEYS, STAGING_COLUMNS, checksum, dbt, execute, python, query, run
+from helpers import PRIMARY_KEYS, STAGING_COLUMNS, checksum, execute, python, query, run
 
 from ingest.config import RAW_SCHEMA, TABLES
 
@@ -108,10 +108,11 @@ def test_the_embedded_server_refuses_a_wrong_password_for_other_roles(landed):
 
 
 def test_dbt_says_how_to_start_the_embedded_server_when_it_is_not_running(landed):
-    """quickstart.py's .venv loads ingest/dbt_hint.py; a free port stands in for a stopped server."""
+    """dbt with ingest/dbt_hint.py loaded, as the documented ``python -m ingest.dbt_hint`` runs it (so the test
+    needs no .pth from quickstart.py); a free port stands in for a stopped server."""
     port = free_port()
-    result = run(dbt("build", "--select", "stg_tpch__region"), landed.env | {"WAREHOUSE_PORT": str(port)},
-                 check=False)
+    result = run(python("-m", "ingest.dbt_hint", "build", "--select", "stg_tpch__region"),
+                 landed.env | {"WAREHOUSE_PORT": str(port)}, check=False)
     output = result.stdout + result.stderr
     assert result.returncode != 0, output
     assert f"port {port} failed" in output, output

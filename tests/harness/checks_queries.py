@@ -34,7 +34,7 @@ from decimal import Decimal
 import psycopg2
 from helpers import connection
 
-from harness import check, report
+from harness import Scenario, check, report
 from ingest.config import ROOT, SOURCE_SCHEMA
 
 TPCH_FOLDER = ROOT / "tests" / "tpch_queries"
@@ -164,7 +164,8 @@ def compare_results(label: str, query: Query, expected: tuple[list[str], list[tu
 
 
 def tpch_check(name: str, queries: list[Query]):
-    def verify(dbs, day: int) -> list[str]:
+    def verify(scenario: Scenario, day: int) -> list[str]:
+        dbs = scenario.dbs
         problems: list[str] = []
         for query in queries:
             started = time.monotonic()
@@ -440,7 +441,8 @@ def ssb_expected(dbs, day: int) -> dict[str, tuple[list[str], list[tuple]]]:
 
 
 def ssb_check(name: str, query: Query):
-    def verify(dbs, day: int) -> list[str]:
+    def verify(scenario: Scenario, day: int) -> list[str]:
+        dbs = scenario.dbs
         started = time.monotonic()
         try:
             expected = ssb_expected(dbs, day)[name]

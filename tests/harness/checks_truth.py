@@ -33,19 +33,15 @@ The day-0 rows are rebuilt from the truth log: a key's first logged change holds
 key did not exist), a key never logged is as the source has it now. Changes outside the simulator (``sim_date``
 NULL) have no place in the daily timeline and are ignored; the harness makes none.
 
-The scenario's last day is its ``--days`` option (tests/conftest.py), read here the way pytest reads it (the
-command line, PYTEST_ADDOPTS, else HARNESS_DAYS, else 4), since a check is only given the day.
+A check is given the scenario (its databases, scale factor and number of days, ``harness.Scenario``) and the
+day just built; the scenario's last day is ``scenario.days``.
 """
 
 from __future__ import annotations
 
-import argparse
 import functools
 import json
 import logging
-import os
-import shlex
-import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -57,7 +53,7 @@ from itertools import pairwise
 import psycopg2
 from helpers import checksum, dbt, execute, python, query, run
 
-from harness import check
+from harness import Scenario, check
 from harness.report import compare
 
 log = logging.getLogger(__name__)
@@ -72,7 +68,6 @@ END_OF_TIME = datetime(9999, 12, 31)
 RUN_TIME = "(snapshot run time)"
 """Stands for a deletion record's start: the wall-clock time of the snapshot run that found the row gone."""
 UNKNOWN = "unknown (-1)"
-DEFAULT_DAYS = 4
 IDEMPOTENCE_ON_EVERY_DAY = True
 """False: the idempotence check runs on day 0 and the last day only (a build fewer per day in between)."""
 
@@ -87,11 +82,11 @@ class PremiseError(Exception):
 def truth_check(name: str) -> Callable:
     """Register a check that reports a broken premise or a failing query as its problem, not as a crash."""
 
-    def register(function: Callable[[object, int], list[str]]) -> Callable[[object, int], list[str]]:
+    def register(function: Callable[[Scenario, int], list[str]]) -> Callable[[Scenario, int], list[str]]:
         @functools.wraps(function)
-        def guarded(dbs, day: int) -> list[str]:
+        def guarded(scenario: Scenario, day: int) -> list[str]:
             try:
-                return function(dbs, day)
+                return function(scenario, day)
             except (PremiseError, psycopg2.Error) as error:
                 return [f"{name}: could not check: {type(error).__name__}: {str(error).strip()}"]
 
@@ -100,18 +95,11 @@ def truth_check(name: str) -> Callable:
     return register
 
 
-def last_day() -> int:
-    """The harness's --days as pytest reads it (tests/conftest.py): command line, PYTEST_ADDOPTS, environment."""
-    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
-    parser.add_argument("--days", type=int, default=int(os.environ.get("HARNESS_DAYS") or DEFAULT_DAYS))
-    known, _ = parser.parse_known_args(shlex.split(os.environ.get("PYTEST_ADDOPTS", "")) + sys.argv[1:])
-    return known.days
-
-
 # -- the source's figures ------------------------------------------------------------------------------------
 
 @truth_check("reconcile_order_lines")
-def reconcile_order_lines(dbs, day: int) -> list[str]:
+def reconcile_order_lines(scenario: Scenario, day: int) -> list[str]:
+    dbs = scenario.dbs
     expected = query(dbs.source, """
         select
             date_trunc('month', orders.o_orderdate)::date as order_month,
@@ -137,7 +125,8 @@ def reconcile_order_lines(dbs, day: int) -> list[str]:
 
 
 @truth_check("reconcile_orders")
-def reconcile_orders(dbs, day: int) -> list[str]:
+def reconcile_orders(scenario: Scenario, day: int) -> list[str]:
+    dbs = scenario.dbs
     expected = query(dbs.source, """
         select orders.o_orderkey, orders.o_orderdate, orders.o_orderstatus, orders.o_totalprice,
                coalesce(lines.line_count, 0)
@@ -378,7 +367,8 @@ def flag(value: object) -> object:
 # -- history: the dimensions' versions ---------------------------------------------------------------------------
 
 def history(entity: Entity) -> Callable[[object, int], list[str]]:
-    def verify(dbs, day: int) -> list[str]:
+    def verify(scenario: Scenario, day: int) -> list[str]:
+        dbs = scenario.dbs
         known = truth(dbs, day)
         versioned = list(entity.versioned)
         overwritten = list(entity.overwritten)
@@ -451,7 +441,8 @@ def resolve(described: dict[int, str], entity: Entity, key: int) -> str:
 
 
 @truth_check("point_in_time")
-def point_in_time(dbs, day: int) -> list[str]:
+def point_in_time(scenario: Scenario, day: int) -> list[str]:
+    dbs = scenario.dbs
     known = truth(dbs, day)
     customer, supplier, part = ENTITIES["customer"], ENTITIES["supplier"], ENTITIES["part"]
     lines = query(dbs.source, """
@@ -504,7 +495,8 @@ _LATE: dict[str, LateArrivals] = {}
 
 
 @truth_check("late_arrival")
-def late_arrival(dbs, day: int) -> list[str]:
+def late_arrival(scenario: Scenario, day: int) -> list[str]:
+    dbs = scenario.dbs
     known = truth(dbs, day)
     state = _LATE.setdefault(dbs.warehouse.dbname, LateArrivals())
     customer = ENTITIES["customer"]
@@ -545,12 +537,12 @@ def late_arrival(dbs, day: int) -> list[str]:
                             ["arrived_on_day", "customer"], expected, got)
         for line in state.verified:
             state.waiting.pop(line, None)
-    final = last_day()
+    final = scenario.days
     log.info("late_arrival day %d: %d late lines seen, %d verified (%d customers), %d waiting", day,
              len(state.seen), len(state.verified), len(state.customers), len(state.waiting))
     if day > final:
-        problems.append(f"late_arrival: the harness is on day {day}, after the last day {final} this module read "
-                        f"from --days / HARNESS_DAYS: the end-of-scenario assertion cannot run")
+        problems.append(f"late_arrival: the harness is on day {day}, after the scenario's last day {final}: "
+                        f"the end-of-scenario assertion cannot run")
     if day == final and not state.verified:
         problems.append(
             f"late_arrival: by the last day ({day}) no line of a late-arriving customer was seen with -1 and then "
@@ -636,14 +628,16 @@ def rebuilt(dbs, what: str, *commands: list[str]) -> list[str]:
 
 
 @truth_check("idempotence")
-def idempotence(dbs, day: int) -> list[str]:
-    if not IDEMPOTENCE_ON_EVERY_DAY and day not in (0, last_day()):
+def idempotence(scenario: Scenario, day: int) -> list[str]:
+    dbs = scenario.dbs
+    if not IDEMPOTENCE_ON_EVERY_DAY and day not in (0, scenario.days):
         return []
     return rebuilt(dbs, "a second ingest + dbt build", python("ingest/run.py"), dbt("build"))
 
 
 @truth_check("full_refresh_equals_incremental")
-def full_refresh_equals_incremental(dbs, day: int) -> list[str]:
-    if day != last_day():
+def full_refresh_equals_incremental(scenario: Scenario, day: int) -> list[str]:
+    dbs = scenario.dbs
+    if day != scenario.days:
         return []
     return rebuilt(dbs, "dbt build --full-refresh", dbt("build", "--full-refresh"))

@@ -133,20 +133,26 @@ def main() -> None:
             changes = changed_rows(source)
             incremental = timed([python, "ingest/run.py"], env)
             results[scale_factor] = (full, copy, incremental, changes)
-            print(f"SF {scale_factor}: full load {full:.1f} s, plain COPY {copy:.1f} s "
-                  f"(full / COPY = {full / copy:.1f}x); incremental day ({changes} changes) {incremental:.1f} s "
-                  f"(incremental / full = {incremental / full:.2f})", flush=True)
+            print(
+                f"SF {scale_factor}: full load {full:.1f} s, plain COPY {copy:.1f} s "
+                f"(full / COPY = {full / copy:.1f}x); incremental day ({changes} changes) {incremental:.1f} s "
+                f"(incremental / full = {incremental / full:.2f})",
+                flush=True,
+            )
         finally:
             for loc in (source, warehouse):
                 drop(loc)
-            shutil.rmtree(STATE_DIR / "dlt" / f"{warehouse.host}_{warehouse.port}_{warehouse.dbname}",
-                          ignore_errors=True)
+            shutil.rmtree(
+                STATE_DIR / "dlt" / f"{warehouse.host}_{warehouse.port}_{warehouse.dbname}", ignore_errors=True
+            )
     factors = sorted(results)
     if len(factors) > 1:
         small, large = factors[0], factors[-1]
-        print(f"history x{large / small:g}: full load x{results[large][0] / results[small][0]:.1f}, "
-              f"incremental day x{results[large][2] / results[small][2]:.1f} "
-              f"for x{results[large][3] / max(results[small][3], 1):.1f} the changes")
+        print(
+            f"history x{large / small:g}: full load x{results[large][0] / results[small][0]:.1f}, "
+            f"incremental day x{results[large][2] / results[small][2]:.1f} "
+            f"for x{results[large][3] / max(results[small][3], 1):.1f} the changes"
+        )
 
 
 if __name__ == "__main__":

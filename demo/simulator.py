@@ -99,17 +99,67 @@ PRIORITIES = ("1-URGENT", "2-HIGH", "3-MEDIUM", "4-NOT SPECIFIED", "5-LOW")
 SHIP_INSTRUCTIONS = ("DELIVER IN PERSON", "COLLECT COD", "NONE", "TAKE BACK RETURN")
 SHIP_MODES = ("REG AIR", "AIR", "RAIL", "SHIP", "TRUCK", "MAIL", "FOB")
 SEGMENTS = ("AUTOMOBILE", "BUILDING", "FURNITURE", "MACHINERY", "HOUSEHOLD")
-CONTAINERS = tuple(f"{size} {kind}" for size in ("SM", "LG", "MED", "JUMBO", "WRAP")
-                   for kind in ("CASE", "BOX", "BAG", "JAR", "PKG", "PACK", "CAN", "DRUM"))
+CONTAINERS = tuple(
+    f"{size} {kind}"
+    for size in ("SM", "LG", "MED", "JUMBO", "WRAP")
+    for kind in ("CASE", "BOX", "BAG", "JAR", "PKG", "PACK", "CAN", "DRUM")
+)
 NATIONS = 25
 """TPC-H's nations are keys 0-24; a phone number's country code is the nation key + 10."""
 ADDRESS_CHARACTERS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ,. "
 COMMENT_WORDS = (
-    "furiously", "slyly", "carefully", "blithely", "quickly", "fluffily", "regular", "final", "ironic", "even",
-    "bold", "silent", "pending", "express", "special", "unusual", "packages", "requests", "accounts", "deposits",
-    "foxes", "ideas", "theodolites", "pinto", "beans", "instructions", "dependencies", "excuses", "platelets",
-    "asymptotes", "courts", "dolphins", "sleep", "wake", "are", "cajole", "haggle", "nag", "use", "boost", "affix",
-    "detect", "integrate", "maintain", "nod", "among", "above", "across", "after", "against", "along", "around",
+    "furiously",
+    "slyly",
+    "carefully",
+    "blithely",
+    "quickly",
+    "fluffily",
+    "regular",
+    "final",
+    "ironic",
+    "even",
+    "bold",
+    "silent",
+    "pending",
+    "express",
+    "special",
+    "unusual",
+    "packages",
+    "requests",
+    "accounts",
+    "deposits",
+    "foxes",
+    "ideas",
+    "theodolites",
+    "pinto",
+    "beans",
+    "instructions",
+    "dependencies",
+    "excuses",
+    "platelets",
+    "asymptotes",
+    "courts",
+    "dolphins",
+    "sleep",
+    "wake",
+    "are",
+    "cajole",
+    "haggle",
+    "nag",
+    "use",
+    "boost",
+    "affix",
+    "detect",
+    "integrate",
+    "maintain",
+    "nod",
+    "among",
+    "above",
+    "across",
+    "after",
+    "against",
+    "along",
+    "around",
 )
 """Words of generated comments (from TPC-H's text grammar)."""
 
@@ -171,6 +221,7 @@ def install(cur: Cursor) -> None:
 
 # -- reading ----------------------------------------------------------------------------------------------
 
+
 def simulated_date(cur: Cursor) -> date | None:
     """The last simulated day, or None before day 1 (or before the simulator was installed)."""
     cur.execute("select to_regclass(%s) is not null", (f"{DEMO_SCHEMA}.clock",))
@@ -178,7 +229,6 @@ def simulated_date(cur: Cursor) -> date | None:
         return None
     cur.execute(f"select max(sim_date) from {DEMO_SCHEMA}.clock")
     return cur.fetchone()[0]
-
 
 
 # -- the simulated clock -----------------------------------------------------------------------------------
@@ -214,6 +264,7 @@ class Clock:
 
 # -- one simulated day -------------------------------------------------------------------------------------
 
+
 @dataclass
 class DayReport:
     """What one simulated day did: counts per event, the truth log rows it wrote, and how long it took."""
@@ -226,8 +277,10 @@ class DayReport:
 
     def describe(self) -> str:
         events = ", ".join(f"{name.replace('_', ' ')} {count}" for name, count in self.events.items())
-        return (f"{self.sim_date} (day {self.day_number}): {events}; "
-                f"{self.logged_changes} changes logged in {self.seconds:.2f} s")
+        return (
+            f"{self.sim_date} (day {self.day_number}): {events}; "
+            f"{self.logged_changes} changes logged in {self.seconds:.2f} s"
+        )
 
 
 def _scaled(figure: int, scale_factor: float) -> int:
@@ -270,8 +323,12 @@ class _Day:
             return
         names = [*rows[0], "created_at", "updated_at"]
         values = [(*row.values(), stamp, stamp) for row, stamp in zip(rows, stamps, strict=True)]
-        execute_values(self.cur, f"insert into {SOURCE_SCHEMA}.{table} ({', '.join(names)}) values %s",
-                       values, page_size=len(values))
+        execute_values(
+            self.cur,
+            f"insert into {SOURCE_SCHEMA}.{table} ({', '.join(names)}) values %s",
+            values,
+            page_size=len(values),
+        )
 
     def update(self, table: str, rows: list[Row], stamps: list[datetime]) -> None:
         """Update rows by primary key: each dict holds the key and the new values of the same columns."""
@@ -289,11 +346,15 @@ class _Day:
             self.cur,
             f"update {SOURCE_SCHEMA}.{table} as target set {assignments} "
             f"from (values %s) as changed ({', '.join(names)}) where {matches}",
-            values, template=template, page_size=len(values),
+            values,
+            template=template,
+            page_size=len(values),
         )
         if self.cur.rowcount != len(rows):
-            raise IngestError(f"the simulator meant to update {len(rows)} rows of {SOURCE_SCHEMA}.{table} "
-                              f"on {self.sim_date} but {self.cur.rowcount} matched")
+            raise IngestError(
+                f"the simulator meant to update {len(rows)} rows of {SOURCE_SCHEMA}.{table} "
+                f"on {self.sim_date} but {self.cur.rowcount} matched"
+            )
 
     def delete(self, table: str, condition: str, params: Sequence[Any]) -> int:
         """Delete the rows matching ``condition``, all at one simulated instant (a delete writes no updated_at)."""
@@ -372,7 +433,9 @@ class _Day:
         columns = list(COLUMN_TYPES["customer"])
         arriving = self.rows(
             f"select {', '.join(columns)} from {DEMO_SCHEMA}.pending_customer "
-            f"where arrives_on <= %s order by c_custkey", (self.sim_date,))
+            f"where arrives_on <= %s order by c_custkey",
+            (self.sim_date,),
+        )
         self.insert("customer", arriving, self.clock.stamps(len(arriving), 30))
         self.cur.execute(f"delete from {DEMO_SCHEMA}.pending_customer where arrives_on <= %s", (self.sim_date,))
         self.note("late_customers_arrived", len(arriving))
@@ -383,14 +446,16 @@ class _Day:
         self.customers = [key for (key,) in self.cur.fetchall()]
         self.cur.execute(
             f"select p_partkey from {SOURCE_SCHEMA}.part as part where exists "
-            f"(select from {SOURCE_SCHEMA}.partsupp where ps_partkey = p_partkey) order by p_partkey")
+            f"(select from {SOURCE_SCHEMA}.partsupp where ps_partkey = p_partkey) order by p_partkey"
+        )
         self.parts = [key for (key,) in self.cur.fetchall()]
 
     def purge_orders(self) -> None:
         """01:00, TPC-H RF2: hard-delete the closed orders with the lowest keys, lines first."""
         self.cur.execute(
             f"select o_orderkey from {SOURCE_SCHEMA}.orders where o_orderstatus = 'F' order by o_orderkey limit %s",
-            (self.count("purged_orders"),))
+            (self.count("purged_orders"),),
+        )
         keys = [key for (key,) in self.cur.fetchall()]
         if keys:
             self.note("lines_purged", self.delete("lineitem", "l_orderkey = any(%s::bigint[])", (keys,)))
@@ -400,11 +465,13 @@ class _Day:
         """06:00: lines shipped on an earlier day are received; some are returned."""
         shipped = self.rows(
             f"select l_orderkey, l_linenumber from {SOURCE_SCHEMA}.lineitem "
-            f"where l_receiptdate is null and l_shipdate < %s order by l_orderkey, l_linenumber", (self.sim_date,))
+            f"where l_receiptdate is null and l_shipdate < %s order by l_orderkey, l_linenumber",
+            (self.sim_date,),
+        )
         received = [
-            {**line, "l_receiptdate": self.sim_date,
-             "l_returnflag": "R" if self.rng.random() < RETURN_CHANCE else "A"}
-            for line in shipped if self.rng.random() < RECEIPT_CHANCE
+            {**line, "l_receiptdate": self.sim_date, "l_returnflag": "R" if self.rng.random() < RETURN_CHANCE else "A"}
+            for line in shipped
+            if self.rng.random() < RECEIPT_CHANCE
         ]
         self.update("lineitem", received, self.clock.stamps(len(received), 60))
         self.note("lines_received", len(received))
@@ -416,9 +483,14 @@ class _Day:
         waiting = self.rows(
             f"select l_orderkey, l_linenumber from {SOURCE_SCHEMA}.lineitem "
             f"where l_receiptdate is null and l_shipdate is null and created_at < %s "
-            f"order by l_orderkey, l_linenumber", (midnight,))
-        shipped = [{**line, "l_shipdate": self.sim_date, "l_linestatus": "F"}
-                   for line in waiting if self.rng.random() < SHIP_CHANCE]
+            f"order by l_orderkey, l_linenumber",
+            (midnight,),
+        )
+        shipped = [
+            {**line, "l_shipdate": self.sim_date, "l_linestatus": "F"}
+            for line in waiting
+            if self.rng.random() < SHIP_CHANCE
+        ]
         self.update("lineitem", shipped, self.clock.stamps(len(shipped), 60))
         self.note("lines_shipped", len(shipped))
         return sorted({line["l_orderkey"] for line in shipped})
@@ -434,9 +506,13 @@ class _Day:
                             else 'P' end as status
                 from {SOURCE_SCHEMA}.orders inner join {SOURCE_SCHEMA}.lineitem on l_orderkey = o_orderkey
                 where o_orderkey = any(%s::bigint[]) group by o_orderkey, o_orderstatus order by o_orderkey""",
-            (orders,))
-        changed = [{"o_orderkey": row["o_orderkey"], "o_orderstatus": row["status"]}
-                   for row in statuses if row["status"] != row["o_orderstatus"]]
+            (orders,),
+        )
+        changed = [
+            {"o_orderkey": row["o_orderkey"], "o_orderstatus": row["status"]}
+            for row in statuses
+            if row["status"] != row["o_orderstatus"]
+        ]
         self.update("orders", changed, self.clock.stamps(len(changed), 30))
         self.note("orders_partly_shipped", sum(row["o_orderstatus"] == "P" for row in changed))
         self.note("orders_fulfilled", sum(row["o_orderstatus"] == "F" for row in changed))
@@ -444,10 +520,14 @@ class _Day:
     def new_customer(self, key: int) -> Row:
         nation = self.rng.randrange(NATIONS)
         return {
-            "c_custkey": key, "c_name": f"Customer#{key:09d}", "c_address": self.address(),
-            "c_nationkey": nation, "c_phone": self.phone(nation),
+            "c_custkey": key,
+            "c_name": f"Customer#{key:09d}",
+            "c_address": self.address(),
+            "c_nationkey": nation,
+            "c_phone": self.phone(nation),
             "c_acctbal": Decimal(self.rng.randint(-99_999, 999_999)) / 100,
-            "c_mktsegment": self.rng.choice(SEGMENTS), "c_comment": self.comment(117),
+            "c_mktsegment": self.rng.choice(SEGMENTS),
+            "c_comment": self.comment(117),
         }
 
     def plan_orders(self) -> tuple[list[Row], list[list[int]]]:
@@ -456,8 +536,10 @@ class _Day:
         total = max(1, self.rng.randint(round(mean * 0.8), round(mean * 1.2)))
         self.cur.execute(f"select coalesce(max(o_orderkey), 0) from {SOURCE_SCHEMA}.orders")
         next_order = self.cur.fetchone()[0] + 1
-        self.cur.execute(f"select greatest((select max(c_custkey) from {SOURCE_SCHEMA}.customer), "
-                         f"(select max(c_custkey) from {DEMO_SCHEMA}.pending_customer), 0)")
+        self.cur.execute(
+            f"select greatest((select max(c_custkey) from {SOURCE_SCHEMA}.customer), "
+            f"(select max(c_custkey) from {DEMO_SCHEMA}.pending_customer), 0)"
+        )
         next_customer = self.cur.fetchone()[0] + 1
         newcomers = set(self.rng.sample(range(total), min(total, self.count("late_customer_orders"))))
         clerks = max(1, round(self.scale_factor * 1000))
@@ -470,18 +552,26 @@ class _Day:
             else:
                 customer = self.rng.choice(self.customers)
             late = self.rng.random() < LATE_ORDER_SHARE
-            orders.append({
-                "o_orderkey": next_order + position, "o_custkey": customer, "o_orderstatus": "O",
-                "o_orderdate": self.sim_date - timedelta(days=self.rng.randint(1, 5) if late else 0),
-                "o_orderpriority": self.rng.choice(PRIORITIES), "o_clerk": f"Clerk#{self.rng.randint(1, clerks):09d}",
-                "o_shippriority": 0, "o_comment": self.comment(79),
-            })
+            orders.append(
+                {
+                    "o_orderkey": next_order + position,
+                    "o_custkey": customer,
+                    "o_orderstatus": "O",
+                    "o_orderdate": self.sim_date - timedelta(days=self.rng.randint(1, 5) if late else 0),
+                    "o_orderpriority": self.rng.choice(PRIORITIES),
+                    "o_clerk": f"Clerk#{self.rng.randint(1, clerks):09d}",
+                    "o_shippriority": 0,
+                    "o_comment": self.comment(79),
+                }
+            )
             parts.append(self.rng.sample(self.parts, min(len(self.parts), self.rng.randint(1, 7))))
             self.note("late_orders", int(late))
         if pending:
-            execute_values(self.cur, f"insert into {DEMO_SCHEMA}.pending_customer "
-                                     f"({', '.join(pending[0])}, arrives_on) values %s",
-                           [(*row.values(), self.sim_date + timedelta(days=1)) for row in pending])
+            execute_values(
+                self.cur,
+                f"insert into {DEMO_SCHEMA}.pending_customer ({', '.join(pending[0])}, arrives_on) values %s",
+                [(*row.values(), self.sim_date + timedelta(days=1)) for row in pending],
+            )
         self.note("orders_with_late_customer", len(pending))
         return orders, parts
 
@@ -495,14 +585,26 @@ class _Day:
             tax = Decimal(self.rng.randint(0, 8)) / 100
             extended = quantity * price
             total += extended * (1 + tax) * (1 - discount)
-            lines.append({
-                "l_orderkey": order["o_orderkey"], "l_partkey": part, "l_suppkey": supplier, "l_linenumber": number,
-                "l_quantity": quantity, "l_extendedprice": extended, "l_discount": discount, "l_tax": tax,
-                "l_returnflag": "N", "l_linestatus": "O", "l_shipdate": None,
-                "l_commitdate": order["o_orderdate"] + timedelta(days=self.rng.randint(30, 90)),
-                "l_receiptdate": None, "l_shipinstruct": self.rng.choice(SHIP_INSTRUCTIONS),
-                "l_shipmode": self.rng.choice(SHIP_MODES), "l_comment": self.comment(44),
-            })
+            lines.append(
+                {
+                    "l_orderkey": order["o_orderkey"],
+                    "l_partkey": part,
+                    "l_suppkey": supplier,
+                    "l_linenumber": number,
+                    "l_quantity": quantity,
+                    "l_extendedprice": extended,
+                    "l_discount": discount,
+                    "l_tax": tax,
+                    "l_returnflag": "N",
+                    "l_linestatus": "O",
+                    "l_shipdate": None,
+                    "l_commitdate": order["o_orderdate"] + timedelta(days=self.rng.randint(30, 90)),
+                    "l_receiptdate": None,
+                    "l_shipinstruct": self.rng.choice(SHIP_INSTRUCTIONS),
+                    "l_shipmode": self.rng.choice(SHIP_MODES),
+                    "l_comment": self.comment(44),
+                }
+            )
         order["o_totalprice"] = _money(total)
         return lines
 
@@ -510,8 +612,9 @@ class _Day:
         """09:00-17:00, TPC-H RF1: new orders in hourly waves; returns the stock left of each pair they took."""
         orders, parts = self.plan_orders()
         suppliers = self.suppliers_of(part for order_parts in parts for part in order_parts)
-        lines = [self.plan_lines(order, order_parts, suppliers)
-                 for order, order_parts in zip(orders, parts, strict=True)]
+        lines = [
+            self.plan_lines(order, order_parts, suppliers) for order, order_parts in zip(orders, parts, strict=True)
+        ]
         pairs = sorted({(line["l_partkey"], line["l_suppkey"]) for order_lines in lines for line in order_lines})
         stock = self.stock_of(pairs)
         waves = min(ORDER_WAVES, len(orders))
@@ -527,8 +630,10 @@ class _Day:
                 taken[line["l_partkey"], line["l_suppkey"]] += line["l_quantity"]
             for pair, quantity in taken.items():
                 stock[pair] -= quantity
-            moved = [{"ps_partkey": part, "ps_suppkey": supplier, "ps_availqty": stock[part, supplier]}
-                     for part, supplier in sorted(taken)]
+            moved = [
+                {"ps_partkey": part, "ps_suppkey": supplier, "ps_availqty": stock[part, supplier]}
+                for part, supplier in sorted(taken)
+            ]
             self.update("partsupp", moved, self.clock.stamps(len(moved), 10))
         self.note("orders_entered", len(orders))
         self.note("lines_entered", sum(map(len, lines)))
@@ -540,7 +645,8 @@ class _Day:
         self.cur.execute(
             f"select ps_partkey, ps_suppkey, ps_availqty from {SOURCE_SCHEMA}.partsupp "
             f"where (ps_partkey, ps_suppkey) in (select * from unnest(%s::integer[], %s::integer[]))",
-            ([part for part, _ in pairs], [supplier for _, supplier in pairs]))
+            ([part for part, _ in pairs], [supplier for _, supplier in pairs]),
+        )
         return {(part, supplier): quantity for part, supplier, quantity in self.cur.fetchall()}
 
     def restock(self, stock: dict[tuple[int, int], int]) -> None:
@@ -548,9 +654,14 @@ class _Day:
         low = {pair for pair, quantity in stock.items() if quantity < LOW_STOCK}
         pairs = sorted(low | set(self.random_partsupp(self.count("restocks"))))
         current = self.stock_of(pairs)
-        restocked = [{"ps_partkey": part, "ps_suppkey": supplier,
-                      "ps_availqty": current[part, supplier] + self.rng.randint(100, 2000)}
-                     for part, supplier in pairs]
+        restocked = [
+            {
+                "ps_partkey": part,
+                "ps_suppkey": supplier,
+                "ps_availqty": current[part, supplier] + self.rng.randint(100, 2000),
+            }
+            for part, supplier in pairs
+        ]
         self.update("partsupp", restocked, self.clock.stamps(len(restocked), 30))
         self.note("partsupp_restocked", len(restocked))
 
@@ -578,7 +689,8 @@ class _Day:
             for row in self.rows(
                 f"select {', '.join(columns)} from {SOURCE_SCHEMA}.{table} "
                 f"where ({', '.join(key_columns)}) in (select * from unnest({arrays}))",
-                [[key[index] for key in keys] for index in range(len(key_columns))])
+                [[key[index] for key in keys] for index in range(len(key_columns))],
+            )
         }
         changer = getattr(self, f"change_{table}")
         changed: list[tuple[tuple[int, ...], Row]] = []
@@ -642,7 +754,9 @@ class _Day:
         candidates = self.rng.sample(self.customers[:-1], min(len(self.customers) - 1, 20 * wanted))
         self.cur.execute(
             f"select distinct o_custkey from {SOURCE_SCHEMA}.orders "
-            f"where o_custkey = any(%s::integer[]) and o_orderstatus <> 'F'", (candidates,))
+            f"where o_custkey = any(%s::integer[]) and o_orderstatus <> 'F'",
+            (candidates,),
+        )
         busy = {key for (key,) in self.cur.fetchall()}
         chosen = [key for key in candidates if key not in busy][:wanted]
         if chosen:
@@ -651,12 +765,14 @@ class _Day:
 
 # -- advancing ---------------------------------------------------------------------------------------------
 
+
 def _settings(cur: Cursor) -> tuple[float, int]:
     cur.execute(f"select scale_factor, seed from {DEMO_SCHEMA}.settings")
     row = cur.fetchone()
     if row is None:
-        raise IngestError(f"{DEMO_SCHEMA}.settings is empty: recreate the demo source with "
-                          f"`python demo/source.py init`")
+        raise IngestError(
+            f"{DEMO_SCHEMA}.settings is empty: recreate the demo source with `python demo/source.py init`"
+        )
     return float(row[0]), int(row[1])
 
 
@@ -665,8 +781,10 @@ def _simulate_day(cur: Cursor, seed: int, scale_factor: float) -> DayReport:
     cur.execute(f"lock table {DEMO_SCHEMA}.clock in exclusive mode")
     sim_date = (simulated_date(cur) or LAST_TPCH_ORDER_DATE) + timedelta(days=1)
     # A rolled-back day has used sequence numbers; restart after the last kept change so ids stay deterministic.
-    cur.execute(f"select setval(pg_get_serial_sequence('{DEMO_SCHEMA}.truth_log', 'change_id'), "
-                f"coalesce(max(change_id), 0) + 1, false) from {DEMO_SCHEMA}.truth_log")
+    cur.execute(
+        f"select setval(pg_get_serial_sequence('{DEMO_SCHEMA}.truth_log', 'change_id'), "
+        f"coalesce(max(change_id), 0) + 1, false) from {DEMO_SCHEMA}.truth_log"
+    )
     report = _Day(cur, sim_date, seed, scale_factor).run()
     cur.execute(f"select count(*) from {DEMO_SCHEMA}.truth_log where sim_date = %s", (sim_date,))
     report.logged_changes = cur.fetchone()[0]

@@ -119,10 +119,13 @@ def init(scale_factor: float = 0.01, seed: int = 42, force: bool = False, loc: L
                         seed integer not null,
                         created_at timestamptz not null default now()
                     )""")
-                cur.execute(f"comment on table {DEMO_SCHEMA}.settings is "
-                            "'The demo source''s parameters: one row, written by demo/source.py init.'")
-                cur.execute(f"insert into {DEMO_SCHEMA}.settings (scale_factor, seed) values (%s, %s)",
-                            (scale_factor, seed))
+                cur.execute(
+                    f"comment on table {DEMO_SCHEMA}.settings is "
+                    "'The demo source''s parameters: one row, written by demo/source.py init.'"
+                )
+                cur.execute(
+                    f"insert into {DEMO_SCHEMA}.settings (scale_factor, seed) values (%s, %s)", (scale_factor, seed)
+                )
                 simulator.install(cur)
         conn.commit()
     except BaseException:
@@ -131,8 +134,10 @@ def init(scale_factor: float = 0.01, seed: int = 42, force: bool = False, loc: L
     finally:
         conn.close()
     log.info("demo source ready in %s, schema %s (%.1f s)", loc.describe(), schema, time.monotonic() - started)
-    log.info("if a warehouse ingested the previous demo source, reload it: python ingest/run.py --full-refresh "
-             "(its cursors are past the new source's timestamps)")
+    log.info(
+        "if a warehouse ingested the previous demo source, reload it: python ingest/run.py --full-refresh "
+        "(its cursors are past the new source's timestamps)"
+    )
 
 
 def _load_table(cur: psycopg2.extensions.cursor, schema: str, table: str, csv_path: Path) -> None:
@@ -182,8 +187,10 @@ def status(loc: Location | None = None) -> str:
         lines = [f"demo source in {loc.describe()}: scale factor {scale_factor}, seed {seed}, created {created_at}"]
         sim_date = simulator.simulated_date(cur)
         if sim_date is None:
-            lines.append(f"  simulated date: none yet (TPC-H as generated; day 1 is "
-                         f"{simulator.LAST_TPCH_ORDER_DATE + timedelta(days=1)})")
+            lines.append(
+                f"  simulated date: none yet (TPC-H as generated; day 1 is "
+                f"{simulator.LAST_TPCH_ORDER_DATE + timedelta(days=1)})"
+            )
         else:
             lines.append(f"  simulated date: {sim_date} (day {(sim_date - simulator.LAST_TPCH_ORDER_DATE).days})")
         for table in TABLES:
@@ -220,7 +227,6 @@ def checksums(tables: Sequence[str] | None = None, loc: Location | None = None) 
     return result
 
 
-
 def ensure_demo_source(loc: Location, scale_factor: float) -> bool:
     """Create the demo source when ``loc`` is the embedded default and holds none of the TPC-H tables.
 
@@ -240,12 +246,14 @@ def main(argv: list[str] | None = None) -> int:
     init_cmd = commands.add_parser("init", help="(re)create the demo source from tpchgen-cli")
     init_cmd.add_argument("--scale-factor", type=float, default=0.01, help="TPC-H scale factor (default 0.01)")
     init_cmd.add_argument("--seed", type=int, default=42, help="seed of the day-by-day simulator (default 42)")
-    init_cmd.add_argument("--force", action="store_true",
-                          help="replace a 'tpch' schema that the demo source did not create")
+    init_cmd.add_argument(
+        "--force", action="store_true", help="replace a 'tpch' schema that the demo source did not create"
+    )
     advance_cmd = commands.add_parser("advance", help="simulate the next business day(s) of the demo source")
     advance_cmd.add_argument("--days", type=int, default=1, help="how many days to simulate (default 1)")
-    advance_cmd.add_argument("--seed", type=int, default=None,
-                             help="seed of the simulation (default: the seed stored by init)")
+    advance_cmd.add_argument(
+        "--seed", type=int, default=None, help="seed of the simulation (default: the seed stored by init)"
+    )
     commands.add_parser("status", help="print the demo source's parameters, simulated date and counts")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")

@@ -153,7 +153,8 @@ def install(cur: Cursor) -> None:
            inner join pg_class on pg_class.oid = tgrelid
            inner join pg_namespace on pg_namespace.oid = relnamespace
            where nspname = %s and tgname like 'demo\\_truth\\_log\\_%%' group by relname""",
-        (SOURCE_SCHEMA,))
+        (SOURCE_SCHEMA,),
+    )
     installed = dict(cur.fetchall())
     for table in TABLES:
         if installed.get(table) != _TRIGGER_SQL.count("create or replace trigger"):
@@ -197,7 +198,6 @@ def changes(table: str, sim_date: date | None = None, loc: Location | None = Non
             (table, sim_date, sim_date),
         )
         return [Change(*row) for row in cur.fetchall()]
-
 
 
 def describe_counts(counts: dict[str, int]) -> str:

@@ -15,8 +15,10 @@ from __future__ import annotations
 import os
 import sys
 
-HINT = ("The project's embedded PostgreSQL is not running. Start it with `python ingest/db.py start` "
-        "(or run `python ingest/run.py`, which starts it), then run dbt again.")
+HINT = (
+    "The project's embedded PostgreSQL is not running. Start it with `python ingest/db.py start` "
+    "(or run `python ingest/run.py`, which starts it), then run dbt again."
+)
 
 
 def _embedded_warehouse_port() -> int | None:

@@ -192,14 +192,19 @@ def hold(warehouse: Location, tables: list[str]) -> None:
     """Before a full refresh: copy each table's tombstones aside (kept if a killed run left a copy already)."""
     with session(warehouse) as conn, conn.cursor() as cur:
         for table in tables:
-            cur.execute("select to_regclass(%s), to_regclass(%s)",
-                        (f"{RAW_SCHEMA}.{table}", f"{RAW_SCHEMA}.{_held(table)}"))
+            cur.execute(
+                "select to_regclass(%s), to_regclass(%s)", (f"{RAW_SCHEMA}.{table}", f"{RAW_SCHEMA}.{_held(table)}")
+            )
             raw, held = cur.fetchone()
             if raw is None or held is not None:
                 continue
-            cur.execute(sql.SQL("create table {schema}.{held} as select * from {schema}.{table} "
-                                "where _deleted_at is not null").format(
-                schema=sql.Identifier(RAW_SCHEMA), held=sql.Identifier(_held(table)), table=sql.Identifier(table)))
+            cur.execute(
+                sql.SQL(
+                    "create table {schema}.{held} as select * from {schema}.{table} where _deleted_at is not null"
+                ).format(
+                    schema=sql.Identifier(RAW_SCHEMA), held=sql.Identifier(_held(table)), table=sql.Identifier(table)
+                )
+            )
 
 
 def restore(warehouse: Location, keys: dict[str, list[str]]) -> dict[str, int]:
@@ -210,21 +215,34 @@ def restore(warehouse: Location, keys: dict[str, list[str]]) -> dict[str, int]:
             cur.execute("select to_regclass(%s)", (f"{RAW_SCHEMA}.{_held(table)}",))
             if cur.fetchone()[0] is None:
                 continue
-            cur.execute("select column_name from information_schema.columns where table_schema = %s "
-                        "and table_name = %s order by ordinal_position", (RAW_SCHEMA, _held(table)))
+            cur.execute(
+                "select column_name from information_schema.columns where table_schema = %s "
+                "and table_name = %s order by ordinal_position",
+                (RAW_SCHEMA, _held(table)),
+            )
             columns = sql.SQL(", ").join(sql.Identifier(column) for (column,) in cur.fetchall())
             same_key = sql.SQL(" and ").join(
                 sql.SQL("live.{column} = held.{column}").format(column=sql.Identifier(column)) for column in key
             )
-            cur.execute(sql.SQL("""
+            cur.execute(
+                sql.SQL("""
                 insert into {schema}.{table} ({columns})
                 select {columns} from {schema}.{held} as held
                 where not exists (select from {schema}.{table} as live where {same_key})
-            """).format(schema=sql.Identifier(RAW_SCHEMA), table=sql.Identifier(table), columns=columns,
-                        held=sql.Identifier(_held(table)), same_key=same_key))
+            """).format(
+                    schema=sql.Identifier(RAW_SCHEMA),
+                    table=sql.Identifier(table),
+                    columns=columns,
+                    held=sql.Identifier(_held(table)),
+                    same_key=same_key,
+                )
+            )
             restored[table] = cur.rowcount
-            cur.execute(sql.SQL("drop table {schema}.{held}").format(
-                schema=sql.Identifier(RAW_SCHEMA), held=sql.Identifier(_held(table))))
+            cur.execute(
+                sql.SQL("drop table {schema}.{held}").format(
+                    schema=sql.Identifier(RAW_SCHEMA), held=sql.Identifier(_held(table))
+                )
+            )
     return restored
 
 

@@ -123,14 +123,20 @@ def primary_keys(source: Location, tables: Iterable[str]) -> dict[str, list[str]
     for table in tables:
         qualified = f"{SOURCE_SCHEMA}.{table}"
         if table not in present:
-            problems.append(f"source table {qualified} does not exist in the {source.describe()}; "
-                            "create it, or run `python demo/source.py init` for the demo source")
+            problems.append(
+                f"source table {qualified} does not exist in the {source.describe()}; "
+                "create it, or run `python demo/source.py init` for the demo source"
+            )
         elif not present[table]:
-            problems.append(f"source table {qualified} has no column {CURSOR_COLUMN} "
-                            "(a timestamptz set on every insert and update), which incremental ingestion reads")
+            problems.append(
+                f"source table {qualified} has no column {CURSOR_COLUMN} "
+                "(a timestamptz set on every insert and update), which incremental ingestion reads"
+            )
         elif table not in keys:
-            problems.append(f"source table {qualified} has no primary key, which the merge into raw needs; "
-                            f"add one: alter table {qualified} add primary key (...)")
+            problems.append(
+                f"source table {qualified} has no primary key, which the merge into raw needs; "
+                f"add one: alter table {qualified} add primary key (...)"
+            )
     if problems:
         raise IngestError("; ".join(problems))
     return keys
@@ -169,9 +175,7 @@ def _all_nullable(table: sa.Table) -> sa.Table:
     return table
 
 
-def table_resource(
-    source: Location, table: str, key: list[str], counter: Callable[[int], None]
-) -> DltResource:
+def table_resource(source: Location, table: str, key: list[str], counter: Callable[[int], None]) -> DltResource:
     """One source table as an incremental, merged dlt resource on the pyarrow backend."""
     resource = sql_table(
         credentials=source.url("postgresql+psycopg2"),
@@ -256,8 +260,7 @@ def ensure_raw_indexes(warehouse: Location, keys: dict[str, list[str]]) -> None:
             if cur.fetchone()[0] is None:
                 continue
             cur.execute(
-                f"create unique index if not exists {table}__primary_key "
-                f"on {RAW_SCHEMA}.{table} ({', '.join(columns)})"
+                f"create unique index if not exists {table}__primary_key on {RAW_SCHEMA}.{table} ({', '.join(columns)})"
             )
 
 
@@ -265,10 +268,13 @@ def prepare_warehouse(warehouse: Location) -> None:
     """Pin the warehouse database's default time zone to UTC (where the user may), for dbt and for psql."""
     with session(warehouse, autocommit=True) as conn, conn.cursor() as cur:
         try:
-            cur.execute(f'alter database "{warehouse.dbname}" set timezone to \'UTC\'')
+            cur.execute(f"alter database \"{warehouse.dbname}\" set timezone to 'UTC'")
         except Exception as error:  # noqa: BLE001 - a missing privilege is fine: dbt pins UTC itself
-            log.info("could not set the default time zone of %s (%s); dbt pins UTC per session",
-                     warehouse.dbname, str(error).strip())
+            log.info(
+                "could not set the default time zone of %s (%s); dbt pins UTC per session",
+                warehouse.dbname,
+                str(error).strip(),
+            )
 
 
 def run(source: Location, warehouse: Location, tables: Iterable[str], full_refresh: bool = False) -> RunResult:
@@ -324,15 +330,28 @@ def _extract_table(
         outcome.extracted_rows += rows
         if outcome.extracted_rows // PROGRESS_EVERY > before // PROGRESS_EVERY:  # a long table
             seconds = time.monotonic() - extract_started
-            log.info("  extracting %-8s %10s rows so far (%s rows/s)", outcome.table,
-                     f"{outcome.extracted_rows:,}", f"{outcome.extracted_rows / seconds:,.0f}")
+            log.info(
+                "  extracting %-8s %10s rows so far (%s rows/s)",
+                outcome.table,
+                f"{outcome.extracted_rows:,}",
+                f"{outcome.extracted_rows / seconds:,.0f}",
+            )
 
-    _extract(pipeline, table_resource(source, table, key, add), f"{SOURCE_SCHEMA}.{table}",
-             refresh="drop_data" if reload else None)
+    _extract(
+        pipeline,
+        table_resource(source, table, key, add),
+        f"{SOURCE_SCHEMA}.{table}",
+        refresh="drop_data" if reload else None,
+    )
     outcome.extract_seconds = time.monotonic() - extract_started
     rate = outcome.extracted_rows / outcome.extract_seconds if outcome.extract_seconds else 0.0
-    log.info("  extracted %-9s %10s rows in %6.2f s (%s rows/s)", table, f"{outcome.extracted_rows:,}",
-             outcome.extract_seconds, f"{rate:,.0f}")
+    log.info(
+        "  extracted %-9s %10s rows in %6.2f s (%s rows/s)",
+        table,
+        f"{outcome.extracted_rows:,}",
+        outcome.extract_seconds,
+        f"{rate:,.0f}",
+    )
 
 
 def _repair_interrupted_normalize(pipeline: dlt.Pipeline) -> None:
@@ -368,10 +387,12 @@ def _normalize_and_load(pipeline: dlt.Pipeline) -> dict[str, int]:
         counts = dict(pipeline.last_trace.last_normalize_info.row_counts) if pipeline.last_trace else {}
         step = "load"
         pipeline.load()
-        rows = sum(count for table, count in counts.items()
-                   if not table.startswith("_dlt") and table != deletes.RAW_TABLE)
-        log.info("  normalized and loaded %s row(s) into %s in %.2f s", f"{rows:,}", RAW_SCHEMA,
-                 time.monotonic() - started)
+        rows = sum(
+            count for table, count in counts.items() if not table.startswith("_dlt") and table != deletes.RAW_TABLE
+        )
+        log.info(
+            "  normalized and loaded %s row(s) into %s in %.2f s", f"{rows:,}", RAW_SCHEMA, time.monotonic() - started
+        )
     except Exception as error:
         table = _failed_table(error)
         where = f" into {RAW_SCHEMA}.{table}" if table else ""

@@ -56,17 +56,32 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         prog="python ingest/run.py",
         description=__doc__.split("\n")[0],
         epilog="Connections: SOURCE_* and WAREHOUSE_* variables (HOST, PORT, USER, PASSWORD, DBNAME), then the "
-               "standard PG* variables; with no host set, the embedded PostgreSQL on 127.0.0.1:54329. "
-               "See the README.",
+        "standard PG* variables; with no host set, the embedded PostgreSQL on 127.0.0.1:54329. "
+        "See the README.",
     )
-    parser.add_argument("--tables", type=_tables, default=list(TABLES), metavar="T1,T2",
-                        help=f"comma-separated tables to ingest (default: all of {', '.join(TABLES)})")
-    parser.add_argument("--full-refresh", action="store_true",
-                        help="empty the selected raw tables, forget their cursors and load them in full")
-    parser.add_argument("--scale-factor", type=float, default=0.01,
-                        help="TPC-H scale factor of the demo source when this run creates it (default 0.01)")
-    parser.add_argument("--print-delete-capture-sql", action="store_true",
-                        help="print the SQL that installs delete capture in the source (for its owner) and exit")
+    parser.add_argument(
+        "--tables",
+        type=_tables,
+        default=list(TABLES),
+        metavar="T1,T2",
+        help=f"comma-separated tables to ingest (default: all of {', '.join(TABLES)})",
+    )
+    parser.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="empty the selected raw tables, forget their cursors and load them in full",
+    )
+    parser.add_argument(
+        "--scale-factor",
+        type=float,
+        default=0.01,
+        help="TPC-H scale factor of the demo source when this run creates it (default 0.01)",
+    )
+    parser.add_argument(
+        "--print-delete-capture-sql",
+        action="store_true",
+        help="print the SQL that installs delete capture in the source (for its owner) and exit",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log dlt's own progress too")
     return parser.parse_args(argv)
 
@@ -82,8 +97,13 @@ def main(argv: list[str] | None = None) -> int:
             print(deletes.install_sql(pipeline.primary_keys(source, args.tables)))
             return 0
         create_demo_source_if_empty(source, args.scale_factor)
-        log.info("ingesting %d table(s) from %s into %s.%s", len(args.tables), source.describe(),
-                 warehouse.dbname, RAW_SCHEMA)
+        log.info(
+            "ingesting %d table(s) from %s into %s.%s",
+            len(args.tables),
+            source.describe(),
+            warehouse.dbname,
+            RAW_SCHEMA,
+        )
         result = pipeline.run(source, warehouse, args.tables, full_refresh=args.full_refresh)
     except IngestError as error:
         log.error("error: %s", error)
@@ -91,8 +111,14 @@ def main(argv: list[str] | None = None) -> int:
     log.info("%-9s %12s %12s", "table", "extracted", "merged")
     for outcome in result.tables.values():
         log.info("%-9s %12s %12s", outcome.table, f"{outcome.extracted_rows:,}", f"{outcome.loaded_rows:,}")
-    log.info("ingested %d table(s), %s row(s) merged and %s marked deleted in %s in %.1f s", len(result.tables),
-             f"{result.loaded_rows:,}", f"{sum(result.deletes_marked.values()):,}", RAW_SCHEMA, result.seconds)
+    log.info(
+        "ingested %d table(s), %s row(s) merged and %s marked deleted in %s in %.1f s",
+        len(result.tables),
+        f"{result.loaded_rows:,}",
+        f"{sum(result.deletes_marked.values()):,}",
+        RAW_SCHEMA,
+        result.seconds,
+    )
     return 0
 
 

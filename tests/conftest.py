@@ -35,10 +35,18 @@ class Databases:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("harness", "the shared scenario (tests/test_harness.py, tests/test_star.py)")
-    group.addoption("--scale-factor", type=float, default=float(os.environ.get("HARNESS_SCALE_FACTOR", "0.01")),
-                    help="TPC-H scale factor of the scenario's demo source (env HARNESS_SCALE_FACTOR)")
-    group.addoption("--days", type=int, default=int(os.environ.get("HARNESS_DAYS", "4")),
-                    help="simulated days of the scenario (env HARNESS_DAYS)")
+    group.addoption(
+        "--scale-factor",
+        type=float,
+        default=float(os.environ.get("HARNESS_SCALE_FACTOR", "0.01")),
+        help="TPC-H scale factor of the scenario's demo source (env HARNESS_SCALE_FACTOR)",
+    )
+    group.addoption(
+        "--days",
+        type=int,
+        default=int(os.environ.get("HARNESS_DAYS", "4")),
+        help="simulated days of the scenario (env HARNESS_DAYS)",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -106,8 +114,10 @@ def fresh_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callab
 
 
 @pytest.fixture(scope="session")
-def _session_scenario(tmp_path_factory: pytest.TempPathFactory, harness_options: tuple[float, int],
-                      ) -> Iterator[ScenarioRun]:
+def _session_scenario(
+    tmp_path_factory: pytest.TempPathFactory,
+    harness_options: tuple[float, int],
+) -> Iterator[ScenarioRun]:
     scale_factor, days = harness_options
     with database_pairs(tmp_path_factory) as make:
         yield run_scenario(make("scenario"), scale_factor, days)
@@ -117,8 +127,10 @@ def _session_scenario(tmp_path_factory: pytest.TempPathFactory, harness_options:
 def scenario_run(request: pytest.FixtureRequest) -> ScenarioRun:
     """The shared scenario (tests/harness/scenario.py) at --scale-factor and --days, built once per session."""
     if request.path.name not in SCENARIO_MODULES:
-        pytest.fail(f"{request.path.name} uses the shared scenario: add it to SCENARIO_MODULES in tests/conftest.py, "
-                    "or an xdist worker builds a scenario of its own for it")
+        pytest.fail(
+            f"{request.path.name} uses the shared scenario: add it to SCENARIO_MODULES in tests/conftest.py, "
+            "or an xdist worker builds a scenario of its own for it"
+        )
     return request.getfixturevalue("_session_scenario")
 
 

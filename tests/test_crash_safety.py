@@ -34,7 +34,6 @@ KILL_ROUNDS = [  # (advance the simulator first, run with --full-refresh)
 ]
 
 
-
 def live_keys(dbs, table: str) -> set[tuple]:
     columns = ", ".join(PRIMARY_KEYS[table])
     return set(query(dbs.source, f"select {columns} from tpch.{table}"))
@@ -42,8 +41,7 @@ def live_keys(dbs, table: str) -> set[tuple]:
 
 def truth_deletes(dbs, table: str) -> set[tuple]:
     """Keys the truth log says were deleted and that are not in the source again."""
-    rows = query(dbs.source, "select key from demo.truth_log where operation = 'delete' and table_name = %s",
-                 (table,))
+    rows = query(dbs.source, "select key from demo.truth_log where operation = 'delete' and table_name = %s", (table,))
     keys = {tuple(key[column] for column in PRIMARY_KEYS[table]) for (key,) in rows}
     return keys - live_keys(dbs, table)
 
@@ -66,8 +64,15 @@ def assert_raw_is_the_truth(dbs, context: str) -> None:
 
 def killed_run(env: dict[str, str], args: list[str], delay: float) -> str:
     """Start ingest, SIGKILL its whole process group after ``delay`` seconds; return what it printed."""
-    process = subprocess.Popen(python("ingest/run.py", *args), cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    process = subprocess.Popen(
+        python("ingest/run.py", *args),
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     time.sleep(delay)
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGKILL)

@@ -44,9 +44,13 @@ def star(scenario_run) -> Star:
 
 
 def fact_columns(loc, table: str) -> list[str]:
-    rows = query(loc, """
+    rows = query(
+        loc,
+        """
         select column_name from information_schema.columns
-        where table_schema = %s and table_name = %s order by ordinal_position""", (MARTS, table))
+        where table_schema = %s and table_name = %s order by ordinal_position""",
+        (MARTS, table),
+    )
     return [name for (name,) in rows]
 
 
@@ -57,11 +61,17 @@ def test_late_arriving_customer_is_rekeyed_by_the_next_incremental_build(star):
         before = star.record.late_lines[day]
         after = star.record.keys_next_day.get(day, {})
         customers = star.record.late_customers[day]
-        assert before, (f"day {day}: no line of an order of a not-yet-arrived customer {customers}: the simulator "
-                        f"should enter one a day")
+        assert before, (
+            f"day {day}: no line of an order of a not-yet-arrived customer {customers}: the simulator "
+            f"should enter one a day"
+        )
         assert set(before.values()) == {UNKNOWN_KEY}, (
-            f"day {day}: lines of customers {customers} not arrived yet should carry {UNKNOWN_KEY}: {before}")
-        expected = dict(query(dbs.warehouse, f"""
+            f"day {day}: lines of customers {customers} not arrived yet should carry {UNKNOWN_KEY}: {before}"
+        )
+        expected = dict(
+            query(
+                dbs.warehouse,
+                f"""
             select (fact.order_id, fact.line_number)::text, customers.customer_key
             from {MARTS}.fct_order_lines as fact
             inner join staging.stg_tpch__orders as orders on orders.order_id = fact.order_id
@@ -69,13 +79,18 @@ def test_late_arriving_customer_is_rekeyed_by_the_next_incremental_build(star):
                 on customers.customer_id = orders.customer_id
                 and customers.valid_from <= orders.order_date::timestamp
                 and orders.order_date::timestamp < customers.valid_to
-            where orders.customer_id = any(%s)""", (customers,)))
+            where orders.customer_id = any(%s)""",
+                (customers,),
+            )
+        )
         got = {f"({order_id},{line_number})": key for (order_id, line_number), key in after.items()}
         assert got.keys() == {f"({order_id},{line_number})" for order_id, line_number in before}, (
-            f"day {day}: the lines of customers {customers} changed between builds: {before} -> {after}")
+            f"day {day}: the lines of customers {customers} changed between builds: {before} -> {after}"
+        )
         assert got == expected, (
             f"day {day}: after the next day's incremental build the lines of late customers {customers} should "
-            f"carry the customer's version valid at the order date; got {got}, dim_customer says {expected}")
+            f"carry the customer's version valid at the order date; got {got}, dim_customer says {expected}"
+        )
         checked += len(got)
     assert checked > 0
 
@@ -86,16 +101,22 @@ def test_last_days_late_customer_is_still_unknown(star):
     lines = customer_keys_of(star.dbs.warehouse, customers)
     assert lines, f"no line of the last day's late customers {customers}"
     assert set(lines.values()) == {UNKNOWN_KEY}, lines
-    orders = query(star.dbs.warehouse, f"""
+    orders = query(
+        star.dbs.warehouse,
+        f"""
         select orders.order_id, facts.customer_key from {MARTS}.fct_orders as facts
         inner join staging.stg_tpch__orders as orders on orders.order_id = facts.order_id
-        where orders.customer_id = any(%s)""", (customers,))
+        where orders.customer_id = any(%s)""",
+        (customers,),
+    )
     assert orders and {key for _, key in orders} == {UNKNOWN_KEY}, orders
 
 
 def test_facts_hold_exactly_their_grain(star):
     loc = star.dbs.warehouse
-    figures = query(loc, f"""
+    figures = query(
+        loc,
+        f"""
         select
             (select count(*) from {MARTS}.fct_order_lines),
             (select count(*) from staging.stg_tpch__lineitem),
@@ -107,13 +128,15 @@ def test_facts_hold_exactly_their_grain(star):
             (select count(*) from staging.stg_tpch__lineitem_deletes),
             (select count(*) from {MARTS}.fct_order_lines as fact
              inner join staging.stg_tpch__lineitem_deletes as deleted
-                on deleted.order_id = fact.order_id and deleted.line_number = fact.line_number)""")[0]
+                on deleted.order_id = fact.order_id and deleted.line_number = fact.line_number)""",
+    )[0]
     lines, live_lines, orders, live_orders, stock_rows, partsupps, days, tombstones, deleted_in_fact = figures
     assert lines == live_lines, f"fct_order_lines has {lines} rows, staging {live_lines} live lines"
     assert orders == live_orders, f"fct_orders has {orders} rows, staging {live_orders} live orders"
     assert days == star.days, f"fct_inventory_daily covers {days} days, expected {star.days} simulated days"
     assert stock_rows == star.days * partsupps, (
-        f"fct_inventory_daily has {stock_rows} rows, expected {star.days} days x {partsupps} part-suppliers")
+        f"fct_inventory_daily has {stock_rows} rows, expected {star.days} days x {partsupps} part-suppliers"
+    )
     assert tombstones > 0, "the simulator purged no line: the delete path was not exercised"
     assert deleted_in_fact == 0, f"{deleted_in_fact} lines deleted in the source are still in fct_order_lines"
 
@@ -122,12 +145,17 @@ def differing_rows(loc, fact: str, key: list[str], limit: int = 10) -> str:
     """The rows only in the incremental build and only in the full refresh, readable."""
     order = ", ".join(key)
     lines = []
-    for label, left, right in (("only incremental", SNAPSHOT_OF_INCREMENTAL, MARTS),
-                               ("only full refresh", MARTS, SNAPSHOT_OF_INCREMENTAL)):
-        rows = query(loc, f"""
+    for label, left, right in (
+        ("only incremental", SNAPSHOT_OF_INCREMENTAL, MARTS),
+        ("only full refresh", MARTS, SNAPSHOT_OF_INCREMENTAL),
+    ):
+        rows = query(
+            loc,
+            f"""
             select row_to_json(differing)::text from (
                 select * from {left}.{fact} except select * from {right}.{fact}
-            ) as differing order by {order} limit {limit}""")
+            ) as differing order by {order} limit {limit}""",
+        )
         lines += [f"  {label}: {text}" for (text,) in rows]
     return "\n".join(lines)
 

@@ -62,11 +62,15 @@ class ScenarioRun:
 
 def customer_keys_of(loc, customers: list[int]) -> dict[Line, int]:
     """The fact's customer_key of every line of these customers' orders."""
-    rows = query(loc, f"""
+    rows = query(
+        loc,
+        f"""
         select fact.order_id, fact.line_number, fact.customer_key
         from {MARTS}.fct_order_lines as fact
         inner join staging.stg_tpch__orders as orders on orders.order_id = fact.order_id
-        where orders.customer_id = any(%s)""", (customers,))
+        where orders.customer_id = any(%s)""",
+        (customers,),
+    )
     return {(order_id, line_number): key for order_id, line_number, key in rows}
 
 

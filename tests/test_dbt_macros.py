@@ -91,8 +91,15 @@ insert into {schema}.versions_open_null values
 """Each table's violations are described in the fixture YAML next to the tests that must find them."""
 
 GENERIC_TESTS = (
-    "unique_combination_of_columns", "relationships_multi_column", "accepted_range", "contiguous_dates",
-    "member_rows_exist", "scd2_unique_valid_from", "scd2_one_current_version", "scd2_no_overlap", "scd2_no_gaps",
+    "unique_combination_of_columns",
+    "relationships_multi_column",
+    "accepted_range",
+    "contiguous_dates",
+    "member_rows_exist",
+    "scd2_unique_valid_from",
+    "scd2_one_current_version",
+    "scd2_no_overlap",
+    "scd2_no_gaps",
 )
 
 
@@ -242,10 +249,19 @@ def expected_key(*values: str | None) -> int:
 
 
 PAIRS: list[tuple[str | None, str | None]] = [
-    ("1", "23"), ("12", "3"),  # concatenation without a separator confuses these
-    ("1|2", "3"), ("1", "2|3"),  # a separator alone confuses these
-    (None, "x"), ("", "x"), ("null", "x"),  # NULL, empty text and the NULL marker's own text
-    (None, None), ("", ""), ("|", None), (None, "|"), ("2:ab", None), ("Zürich", "€"),
+    ("1", "23"),
+    ("12", "3"),  # concatenation without a separator confuses these
+    ("1|2", "3"),
+    ("1", "2|3"),  # a separator alone confuses these
+    (None, "x"),
+    ("", "x"),
+    ("null", "x"),  # NULL, empty text and the NULL marker's own text
+    (None, None),
+    ("", ""),
+    ("|", None),
+    (None, "|"),
+    ("2:ab", None),
+    ("Zürich", "€"),
 ]
 
 
@@ -278,8 +294,9 @@ def test_surrogate_key_is_the_documented_bigint(compiled, warehouse) -> None:
     keys = _keys(warehouse, compiled["surrogate_key"])
     assert keys == {pair: expected_key(*pair) for pair in PAIRS}
     assert all(0 <= key < 2**60 for key in keys.values())
-    key_type = _fetch(warehouse, f"select pg_typeof({compiled['surrogate_key']})::text"
-                                 " from (select '1', '2') as t (a, b)")
+    key_type = _fetch(
+        warehouse, f"select pg_typeof({compiled['surrogate_key']})::text from (select '1', '2') as t (a, b)"
+    )
     assert key_type == [("bigint",)]
     # Values are keyed by their text: the integers 1 and 23 key as the text '1' and '23'.
     assert _fetch(warehouse, f"select {compiled['surrogate_key_of_integers']}") == [(expected_key("1", "23"),)]

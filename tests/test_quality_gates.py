@@ -1,4 +1,5 @@
-"""The quality gates CI enforces, as tests: ruff, sqlfluff and a warning-free `dbt parse`."""
+"""The quality gates CI enforces, as tests: ruff (lint and format), the import contracts, sqlfluff and a
+warning-free `dbt parse`."""
 
 from __future__ import annotations
 
@@ -17,6 +18,17 @@ def tool(name: str) -> str:
 
 def test_ruff_finds_nothing():
     result = run([tool("ruff"), "check", "."], dict(os.environ), check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruff_format_changes_nothing():
+    result = run([tool("ruff"), "format", "--check", "."], dict(os.environ), check=False)
+    assert result.returncode == 0, f"run `ruff format .` to fix:\n{result.stdout}{result.stderr}"
+
+
+def test_imports_keep_their_contracts():
+    """pyproject.toml [tool.importlinter]: the product never imports the demo (one named hook aside), no circles."""
+    result = run([tool("lint-imports"), "--no-cache"], dict(os.environ), check=False)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -9,6 +9,9 @@ from pathlib import Path
 
 from helpers import ROOT, dbt, run
 
+from ingest.config import location
+from ingest.db import ensure_server
+
 SQL_FOLDERS = [folder for folder in ("models", "snapshots", "macros", "tests/dbt") if (ROOT / folder).exists()]
 
 
@@ -33,6 +36,9 @@ def test_imports_keep_their_contracts():
 
 
 def sqlfluff(tmp_path: Path, *args: str) -> None:
+    # The dbt templater connects to the profile's warehouse database: make sure it exists (no other test may
+    # be relied on to have created it first, as they run in parallel).
+    ensure_server(location("warehouse"))
     env = dict(os.environ) | {"DBT_TARGET_PATH": str(tmp_path / "target"), "DBT_LOG_PATH": str(tmp_path)}
     result = run([tool("sqlfluff"), "lint", *args, "--disable-progress-bar"], env, check=False)
     output = result.stdout + result.stderr

@@ -1,7 +1,7 @@
 """Snapshots built by the earlier code keep every version when this code first builds over them.
 
 Before the staging models became the snapshots' input, the snapshots read ephemeral base models with the
-source's column names and raw's types (c_custkey bigint, c_acctbal numeric(38, 9)...). A snapshot is never
+source's column names and raw's types (c_custkey bigint, c_name character varying...). A snapshot is never
 rebuilt, so the on-run-start hook migrate_legacy_snapshot_columns() renames those columns in place. Proven
 here for real: the earlier code (its commit, unpacked with ``git archive``) snapshots a demo warehouse twice,
 a day apart (history and deletion records), then this code's ``dbt build`` runs over it. Every legacy row must
@@ -40,7 +40,7 @@ def snapshot(table: str) -> str:
 
 def rows(dbs, table: str) -> list[dict]:
     """Every row of a snapshot, with staging's column names (legacy names renamed by helpers.STAGING_COLUMNS),
-    numbers as Decimal so numeric(38, 9) and numeric(15, 2) compare by value, sorted."""
+    numbers as Decimal so they compare by value whatever their scale, sorted."""
     renamed = STAGING_COLUMNS[table]
     found = []
     for (text,) in query(dbs.warehouse, f"select to_jsonb(row_data)::text from {snapshot(table)} as row_data"):
@@ -78,13 +78,15 @@ def migrated(fresh_databases, tmp_path_factory):
                       for table in ENTITIES}
     before = {table: rows(dbs, table) for table in ENTITIES}
 
-    # A value numeric(15, 2) cannot hold: the build stops before changing anything.
-    execute(dbs.warehouse, f"update {snapshot('customer')} set c_acctbal = c_acctbal + 0.001 "
-                           "where c_custkey in (select min(c_custkey) from snapshots.snp_tpch__customer)")
+    # A value the new type cannot hold (a nation key beyond integer): the build stops before changing anything.
+    (scd_id, nation_id), *_ = query(dbs.warehouse, f"select dbt_scd_id, c_nationkey from {snapshot('customer')}")
+    execute(dbs.warehouse, f"update {snapshot('customer')} set c_nationkey = 3000000000 where dbt_scd_id = %s",
+            (scd_id,))
     refused = run(dbt("build"), dbs.env, check=False)
     after_refusal = {table: list(source_types(dbs.warehouse, "snapshots", f"snp_tpch__{table}"))
                      for table in ENTITIES}
-    execute(dbs.warehouse, f"update {snapshot('customer')} set c_acctbal = round(c_acctbal, 2)")
+    execute(dbs.warehouse, f"update {snapshot('customer')} set c_nationkey = %s where dbt_scd_id = %s",
+            (nation_id, scd_id))
 
     first = run(dbt("build"), dbs.env)
     after_first = {table: rows(dbs, table) for table in ENTITIES}
@@ -110,7 +112,7 @@ def test_a_value_the_new_type_cannot_hold_stops_the_build_and_changes_nothing(mi
     refused = migrated.refused
     output = refused.stdout + refused.stderr
     assert refused.returncode != 0
-    assert "snp_tpch__customer" in output and "c_acctbal: 1 row(s)" in output and "numeric(15,2)" in output, (
+    assert "snp_tpch__customer.c_nationkey: 1 row(s)" in output and "integer cannot hold" in output, (
         output[-3000:]
     )
     assert migrated.after_refusal == migrated.legacy_columns

@@ -40,9 +40,10 @@ SYSTEM_USER = "pgserver"
 """PostgreSQL refuses to run as root; as root the server runs as this system user (pgserver's convention)."""
 
 HBA = """\
-# Written by ingest/db.py. The superuser 'postgres' is trusted on the loopback interface (the embedded
-# server is a local development database); every other role logs in with its password.
-host    all     postgres    127.0.0.1/32    trust
+# Written by ingest/db.py. The superuser 'postgres' and the project's roles (ingest/roles.py) are trusted on
+# the loopback interface (the embedded server is a local development database); every other role logs in
+# with its password.
+host    all     postgres,tpch_loader,tpch_transformer,tpch_reporter    127.0.0.1/32    trust
 host    all     all         127.0.0.1/32    scram-sha-256
 """
 
@@ -50,7 +51,7 @@ SERVER_SETTINGS = {
     "timezone": "UTC",
     "listen_addresses": "127.0.0.1",
     "unix_socket_directories": "",
-    # dlt merges delete with NOT IN (subquery); 4 MB of work_mem makes that quadratic (FACTS.md).
+    # dlt merges delete with NOT IN (subquery); 4 MB of work_mem makes that quadratic.
     "work_mem": "64MB",
     "maintenance_work_mem": "256MB",
     "max_wal_size": "2GB",
@@ -204,16 +205,24 @@ def _explain(loc: Location, error: psycopg2.OperationalError) -> str:
 
 
 def ensure_database(loc: Location) -> None:
-    """Create ``loc``'s database if it is missing, on the embedded server only."""
+    """Create ``loc``'s database if it is missing, and its roles' grants, on the embedded server only."""
     if not loc.embedded:
         return
-    with contextlib.closing(psycopg2.connect(**loc.connect_kwargs(dbname="postgres"))) as conn:
+    from ingest import roles
+
+    with contextlib.closing(psycopg2.connect(**roles.admin(loc).connect_kwargs(dbname="postgres"))) as conn:
         conn.autocommit = True
         with conn.cursor() as cur:
             cur.execute("select 1 from pg_database where datname = %s", (loc.dbname,))
             if cur.fetchone() is None:
                 cur.execute(sql.SQL("create database {}").format(sql.Identifier(loc.dbname)))
                 log.info("created database %s on the embedded server", loc.dbname)
+            hba = PGDATA / "pg_hba.conf"
+            if hba.exists() and hba.read_text() != HBA:
+                # A server started by an older version of the project: trust the project's roles too.
+                hba.write_text(HBA)
+                cur.execute("select pg_reload_conf()")
+    roles.provision(loc)
 
 
 def ensure_server(loc: Location) -> None:

@@ -116,7 +116,8 @@ def mark_keys(d2_text: str, keys: dict[str, set[str]]) -> str:
                      if holds]
             if marks:
                 constraint = marks[0] if len(marks) == 1 else "[" + "; ".join(marks) + "]"
-                line = f"{line} {{constraint: {constraint}}}"
+                out.append(f"{line} {{constraint: {constraint}}}")
+                continue
         out.append(line)
     return "\n".join(out) + "\n"
 

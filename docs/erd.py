@@ -186,11 +186,14 @@ def main(argv: list[str] | None = None) -> int:
                         default=Path(os.environ.get("DBT_TARGET_PATH", ROOT / "target")),
                         help="dbt's target folder holding manifest.json and catalog.json (default: "
                              "$DBT_TARGET_PATH or ./target)")
+    parser.add_argument("--asset-dir", type=Path, default=ROOT / ASSET_DIR,
+                        help=f"where the project keeps the images for the next `dbt docs generate` "
+                             f"(default: {ASSET_DIR}, the project's asset-paths)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     target = args.target_path if args.target_path.is_absolute() else ROOT / args.target_path
     try:
-        written = generate(target, [ROOT / ASSET_DIR, target / ASSET_DIR])
+        written = generate(target, [args.asset_dir, target / ASSET_DIR])
     except ErdError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

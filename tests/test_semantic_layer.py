@@ -16,8 +16,10 @@ the sum over the fact's rows of that day, and on the last simulated day the sour
 from __future__ import annotations
 
 import csv
+import re
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -25,6 +27,7 @@ from pathlib import Path
 import pytest
 from helpers import dbt, python, query, run
 
+from ingest import roles
 from ingest.config import ROOT, SOURCE_SCHEMA
 
 pytestmark = pytest.mark.slow
@@ -143,6 +146,29 @@ def test_six_metrics_by_year_and_customer_region_are_the_sources(built, tmp_path
     }
     assert len(expected) == 7 * 5, f"expected 7 years x 5 regions, the source has {len(expected)} groups"
     compare(expected, got, tolerance=Decimal("0.000001"))
+
+
+def overview_queries() -> list[str]:
+    """The example questions' SQL on the docs site's overview (models/overview.md), in order."""
+    text = (ROOT / "models" / "overview.md").read_text()
+    return re.findall(r"```sql\n(.*?)```", text, flags=re.DOTALL)
+
+
+def test_the_overviews_example_questions_run_as_the_reporter(built):
+    """The three questions on the overview run for the reporter role; the first equals the source's figures."""
+    dbs, _ = built
+    queries = overview_queries()
+    assert len(queries) == 3, f"the overview should show three example questions, found {len(queries)}"
+    reporter = replace(dbs.warehouse, user=roles.REPORTER, password="")
+    answers = [query(reporter, text) for text in queries]
+    assert all(answers), "every example question should return rows at SF 0.01"
+    expected = {
+        (segment, month): net
+        for month, segment, net in query(dbs.source, f"""
+            select date_trunc('month', order_date)::date, market_segment, sum(net_revenue)
+            from ({SOURCE_LINES}) as lines where extract(year from order_date) = 1998 group by 1, 2""")
+    }
+    assert {(segment, month): net for segment, month, net in answers[0]} == expected
 
 
 def test_inventory_value_is_semi_additive_over_days(built, tmp_path):

@@ -23,12 +23,14 @@
     {%- else -%}
         {%- set statements = ['grant select on ' ~ this ~ ' to ' ~ role] -%}
     {%- endif -%}
+    {%- set executes = [] -%}
+    {%- for statement in statements -%}
+        {%- do executes.append("execute '" ~ statement | replace("'", "''") ~ "';") -%}
+    {%- endfor %}
     do $grant$
     begin
         if exists (select from pg_roles where rolname = '{{ role }}') then
-            {%- for statement in statements %}
-            execute '{{ statement | replace("'", "''") }}';
-            {%- endfor %}
+            {{ executes | join(' ') }}
         end if;
     end
     $grant$

@@ -85,8 +85,10 @@ def main(argv: list[str]) -> None:
     step(env, "python", "docs/erd.py")
     print(
         "\nDone: the demo source is landed in raw_tpch and the warehouse is built.\n"
-        "Open the documentation site:\n"
+        "Open the documentation site (overview, ERD of the star, owners, lineage):\n"
         "    . .venv/bin/activate && dbt docs serve        # then browse http://localhost:8080\n"
+        "Ask the semantic layer:\n"
+        "    mf query --metrics net_revenue --group-by metric_time__month,customer__market_segment\n"
         "Query the warehouse:\n"
         '    psql "$(.venv/bin/python ingest/db.py url warehouse)"',
         flush=True,

@@ -3,6 +3,7 @@
 Command line::
 
     python ingest/db.py url source|warehouse   # start the embedded server if needed, print a psql URL
+    python ingest/db.py url warehouse --role tpch_reporter   # ... as one of the project's roles
     python ingest/db.py start|stop|status      # manage the embedded server
 
 The embedded server is PostgreSQL 16 from the ``pgserver`` wheel, listening on ``127.0.0.1:<port>`` (TCP,
@@ -21,6 +22,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 if __package__ in (None, ""):
@@ -29,6 +31,7 @@ if __package__ in (None, ""):
 import psycopg2
 from psycopg2 import sql
 
+from ingest import roles
 from ingest.config import STATE_DIR, Location, location
 from ingest.errors import IngestError
 
@@ -208,8 +211,6 @@ def ensure_database(loc: Location) -> None:
     """Create ``loc``'s database if it is missing, and its roles' grants, on the embedded server only."""
     if not loc.embedded:
         return
-    from ingest import roles
-
     with contextlib.closing(psycopg2.connect(**roles.admin(loc).connect_kwargs(dbname="postgres"))) as conn:
         conn.autocommit = True
         with conn.cursor() as cur:
@@ -265,6 +266,8 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     url = commands.add_parser("url", help="print a libpq URL (psql accepts it), starting the embedded server")
     url.add_argument("side", choices=["source", "warehouse"])
+    url.add_argument("--role", choices=roles.ROLES,
+                     help="connect as one of the project's roles (embedded warehouse; see ingest/roles.py)")
     commands.add_parser("start", help="start the embedded server (and create both databases)")
     commands.add_parser("stop", help="stop the embedded server")
     commands.add_parser("status", help="say whether the embedded server runs")
@@ -274,6 +277,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "url":
             loc = location(args.side)
             connect(loc).close()
+            if args.role:
+                loc = replace(loc, user=args.role, password="" if loc.embedded else loc.password)
             print(loc.url())
         elif args.command == "start":
             for side in ("source", "warehouse"):

@@ -46,9 +46,9 @@ HBA = """\
 # Written by ingest/db.py. The superuser 'postgres' and the project's roles (ingest/roles.py) are trusted on
 # the loopback interface (the embedded server is a local development database); every other role logs in
 # with its password.
-host    all     postgres,tpch_loader,tpch_transformer,tpch_reporter    127.0.0.1/32    trust
+host    all     {trusted}    127.0.0.1/32    trust
 host    all     all         127.0.0.1/32    scram-sha-256
-"""
+""".format(trusted=",".join((roles.EMBEDDED_SUPERUSER, *roles.ROLES)))
 
 SERVER_SETTINGS = {
     "timezone": "UTC",

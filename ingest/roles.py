@@ -151,15 +151,21 @@ def _hand_over(cur: psycopg2.extensions.cursor, schema: str, role: str) -> None:
         return
     if row[0] != role:
         cur.execute(sql.SQL("alter schema {} owner to {}").format(sql.Identifier(schema), sql.Identifier(role)))
-    cur.execute("""
+    cur.execute(
+        """
         select cls.relname, cls.relkind from pg_class as cls
         inner join pg_namespace as nsp on nsp.oid = cls.relnamespace
         where nsp.nspname = %s and cls.relkind in ('r', 'p', 'v', 'm', 'S', 'f')
-            and pg_get_userbyid(cls.relowner) <> %s""", (schema, role))
+            and pg_get_userbyid(cls.relowner) <> %s""",
+        (schema, role),
+    )
     kinds = {"v": "view", "m": "materialized view", "S": "sequence", "f": "foreign table"}
     for name, kind in cur.fetchall():
-        cur.execute(sql.SQL("alter {} {}.{} owner to {}").format(
-            sql.SQL(kinds.get(kind, "table")), sql.Identifier(schema), sql.Identifier(name), sql.Identifier(role)))
+        cur.execute(
+            sql.SQL("alter {} {}.{} owner to {}").format(
+                sql.SQL(kinds.get(kind, "table")), sql.Identifier(schema), sql.Identifier(name), sql.Identifier(role)
+            )
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -33,8 +33,10 @@ pytestmark = pytest.mark.slow
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
-INSTALL_HINT = ("the docs-site test needs Debian's Chromium and its driver: "
-                "apt-get update && apt-get install -y chromium chromium-driver (.ci/run does this)")
+INSTALL_HINT = (
+    "the docs-site test needs Debian's Chromium and its driver: "
+    "apt-get update && apt-get install -y chromium chromium-driver (.ci/run does this)"
+)
 FACTS = ("fct_order_lines", "fct_orders", "fct_inventory_daily")
 ERD = Path("docs") / "assets" / "erd"
 KNOWN_DBT_DOCS_404 = ("getIcon(", "favicon")
@@ -42,8 +44,10 @@ KNOWN_DBT_DOCS_404 = ("getIcon(", "favicon")
 
 
 def browser_paths() -> tuple[str, str]:
-    found = [shutil.which(name) or (path if Path(path).exists() else None)
-             for name, path in (("chromium", CHROMIUM), ("chromedriver", CHROMEDRIVER))]
+    found = [
+        shutil.which(name) or (path if Path(path).exists() else None)
+        for name, path in (("chromium", CHROMIUM), ("chromedriver", CHROMEDRIVER))
+    ]
     if not all(found):
         pytest.fail(f"Chromium or chromedriver is missing ({found}): {INSTALL_HINT}")
     return found[0], found[1]
@@ -87,8 +91,14 @@ def browser() -> Iterator[object]:
 
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                     "--no-first-run", "--window-size=1600,1200"):
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--no-first-run",
+        "--window-size=1600,1200",
+    ):
         options.add_argument(argument)
     options.set_capability("goog:loggingOptions", {"browser": "ALL"})
     driver = webdriver.Chrome(options=options, service=Service(chromedriver))
@@ -112,9 +122,14 @@ def wait_for(condition: Callable[[], object], what: str, timeout: float = 30) ->
 def open_page(browser, served: str, fragment: str, text: str, screenshot: Path) -> str:
     """Open a page of the site, wait until it shows ``text``; the page's visible text."""
     browser.get(f"{served}#!/{fragment}")
-    body = wait_for(lambda: (browser.execute_script("return document.body.innerText") or "")
-                    if text in (browser.execute_script("return document.body.innerText") or "") else None,
-                    f"{text!r} on #!/{fragment}")
+    body = wait_for(
+        lambda: (
+            (browser.execute_script("return document.body.innerText") or "")
+            if text in (browser.execute_script("return document.body.innerText") or "")
+            else None
+        ),
+        f"{text!r} on #!/{fragment}",
+    )
     browser.save_screenshot(str(screenshot))
     return body
 
@@ -140,8 +155,15 @@ def problems(browser) -> list[str]:
 
 def test_overview_is_the_projects(browser, served, tmp_path):
     text = open_page(browser, served, "overview", "The TPC-H wholesale warehouse", tmp_path / "overview.png")
-    for expected in ("How the data flows", "The bus matrix", "accumulating snapshot", "Special members",
-                     "Querying it: three example questions", "Who owns what", "Where to go next"):
+    for expected in (
+        "How the data flows",
+        "The bus matrix",
+        "accumulating snapshot",
+        "Special members",
+        "Querying it: three example questions",
+        "Who owns what",
+        "Where to go next",
+    ):
         assert expected in text, f"{expected!r} missing from the overview"
     assert "Welcome!" not in text, "the overview is still dbt's stock page"
     assert image_width(browser, "docs/assets/erd/star.svg") > 0, "the ERD of the star did not load"
@@ -160,13 +182,25 @@ def test_a_facts_page_shows_owner_contract_columns_and_its_erd(browser, served, 
 
 
 def test_a_personal_data_column_shows_its_pii_meta(browser, served, tmp_path):
-    open_page(browser, served, "model/model.tpch_warehouse.dim_customer", "customer_name",
-              tmp_path / "dim_customer.png")
-    row = wait_for(lambda: next(element for element in browser.find_elements("css selector", "tr")
-                                if element.text.startswith("customer_name")), "the customer_name row")
+    open_page(
+        browser, served, "model/model.tpch_warehouse.dim_customer", "customer_name", tmp_path / "dim_customer.png"
+    )
+    row = wait_for(
+        lambda: next(
+            element
+            for element in browser.find_elements("css selector", "tr")
+            if element.text.startswith("customer_name")
+        ),
+        "the customer_name row",
+    )
     row.click()
-    details = wait_for(lambda: "pii" in browser.execute_script("return document.body.innerText")
-                       and browser.execute_script("return document.body.innerText"), "the column's meta")
+    details = wait_for(
+        lambda: (
+            "pii" in browser.execute_script("return document.body.innerText")
+            and browser.execute_script("return document.body.innerText")
+        ),
+        "the column's meta",
+    )
     browser.save_screenshot(str(tmp_path / "dim_customer_column.png"))
     assert "pii" in details and "true" in details
     assert problems(browser) == []
@@ -175,15 +209,20 @@ def test_a_personal_data_column_shows_its_pii_meta(browser, served, tmp_path):
 def test_lineage_graph_opens(browser, served, tmp_path):
     open_page(browser, served, "model/model.tpch_warehouse.fct_order_lines", "Columns", tmp_path / "before.png")
     browser.find_element("css selector", ".launcher-btn").click()
-    size = wait_for(lambda: browser.execute_script(
-        "const canvases = Array.from(document.querySelectorAll('.launcher canvas'));"
-        "const drawn = canvases.filter(c => c.width > 0 && c.height > 0);"
-        "return drawn.length ? [drawn[0].width, drawn[0].height] : null;"), "the lineage graph's canvas")
+    size = wait_for(
+        lambda: browser.execute_script(
+            "const canvases = Array.from(document.querySelectorAll('.launcher canvas'));"
+            "const drawn = canvases.filter(c => c.width > 0 && c.height > 0);"
+            "return drawn.length ? [drawn[0].width, drawn[0].height] : null;"
+        ),
+        "the lineage graph's canvas",
+    )
     time.sleep(1)
     browser.save_screenshot(str(tmp_path / "lineage.png"))
     assert size[0] > 100 and size[1] > 100, f"the lineage graph is {size}"
     selection = browser.execute_script(
-        "return Array.from(document.querySelectorAll('.launcher input')).map(i => i.value).join(' ')")
+        "return Array.from(document.querySelectorAll('.launcher input')).map(i => i.value).join(' ')"
+    )
     assert "fct_order_lines" in selection, f"the graph does not centre on the model: {selection!r}"
     assert problems(browser) == []
 
@@ -202,15 +241,20 @@ def test_the_erd_draws_every_fact_key_and_a_missing_test_is_a_missing_line(site,
         for column in keys:
             assert (fact, column) in drawn, f"{fact}.{column} has no line in the ERD: is its relationships test gone?"
     # The same artifacts without the test of fct_orders.customer_key -> dim_customer:
-    dropped = [node_id for node_id, node in manifest["nodes"].items()
-               if node["resource_type"] == "test" and node.get("column_name") == "customer_key"
-               and node.get("attached_node") == "model.tpch_warehouse.fct_orders"
-               and (node.get("test_metadata") or {}).get("name") == "relationships"]
+    dropped = [
+        node_id
+        for node_id, node in manifest["nodes"].items()
+        if node["resource_type"] == "test"
+        and node.get("column_name") == "customer_key"
+        and node.get("attached_node") == "model.tpch_warehouse.fct_orders"
+        and (node.get("test_metadata") or {}).get("name") == "relationships"
+    ]
     assert len(dropped) == 1, dropped
     del manifest["nodes"][dropped[0]]
     (tmp_path / "manifest.json").write_text(json.dumps(manifest))
     shutil.copyfile(site / "catalog.json", tmp_path / "catalog.json")
-    run(python("docs/erd.py", "--target-path", str(tmp_path), "--asset-dir", str(tmp_path / "assets")),
-        dict(os.environ))
+    run(
+        python("docs/erd.py", "--target-path", str(tmp_path), "--asset-dir", str(tmp_path / "assets")), dict(os.environ)
+    )
     redrawn = {(edge["fact"], edge["column"]) for edge in EDGE.finditer((tmp_path / ERD / "star.d2").read_text())}
     assert drawn - redrawn == {("fct_orders", "customer_key")}

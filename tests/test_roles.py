@@ -69,14 +69,29 @@ def allowed(dbs, role: str, statement: str) -> None:
 
 def test_ingest_and_build_ran_as_the_roles(built):
     dbs, _ = built
-    owners = dict(query(dbs.warehouse, """
+    owners = dict(
+        query(
+            dbs.warehouse,
+            """
         select nspname, pg_get_userbyid(nspowner) from pg_namespace
-        where nspname in ('raw_tpch', 'staging', 'snapshots', 'marts', 'ssb')"""))
-    assert owners == {RAW_SCHEMA: roles.LOADER, "staging": roles.TRANSFORMER, "snapshots": roles.TRANSFORMER,
-                      "marts": roles.TRANSFORMER, "ssb": roles.TRANSFORMER}
-    table_owners = dict(query(dbs.warehouse, """
+        where nspname in ('raw_tpch', 'staging', 'snapshots', 'marts', 'ssb')""",
+        )
+    )
+    assert owners == {
+        RAW_SCHEMA: roles.LOADER,
+        "staging": roles.TRANSFORMER,
+        "snapshots": roles.TRANSFORMER,
+        "marts": roles.TRANSFORMER,
+        "ssb": roles.TRANSFORMER,
+    }
+    table_owners = dict(
+        query(
+            dbs.warehouse,
+            """
         select schemaname, string_agg(distinct tableowner, ',') from pg_tables
-        where schemaname in ('raw_tpch', 'snapshots', 'marts') group by schemaname"""))
+        where schemaname in ('raw_tpch', 'snapshots', 'marts') group by schemaname""",
+        )
+    )
     assert table_owners == {RAW_SCHEMA: roles.LOADER, "snapshots": roles.TRANSFORMER, "marts": roles.TRANSFORMER}
     (lines,) = query(dbs.warehouse, "select count(*) from marts.fct_order_lines")[0]
     assert lines > 0
@@ -131,9 +146,16 @@ def test_reporter_is_refused_every_personal_column_and_reads_the_others(built):
     dbs, manifest = built
     checked = 0
     for (schema, relation), personal in personal_columns(manifest).items():
-        columns = [name for (name,) in query(dbs.warehouse, """
+        columns = [
+            name
+            for (name,) in query(
+                dbs.warehouse,
+                """
             select column_name from information_schema.columns where table_schema = %s and table_name = %s
-            order by ordinal_position""", (schema, relation))]
+            order by ordinal_position""",
+                (schema, relation),
+            )
+        ]
         assert columns, f"{schema}.{relation} has no columns"
         for column in columns:
             statement = f'select "{column}" from {schema}."{relation}" limit 1'
@@ -154,13 +176,14 @@ def test_reporter_runs_the_ssb_queries(built, name):
 
 def test_dbt_and_the_roles_module_name_the_same_reporter():
     project = (ROOT / "dbt_project.yml").read_text()
-    assert re.search(rf"^\s+reporter_role: {roles.REPORTER}\s*$", project, re.MULTILINE), \
+    assert re.search(rf"^\s+reporter_role: {roles.REPORTER}\s*$", project, re.MULTILINE), (
         f"dbt_project.yml's var reporter_role must be {roles.REPORTER} (ingest/roles.py)"
+    )
 
 
 def test_the_printed_sql_for_an_external_server_creates_every_role():
     result = run(python("ingest/roles.py", "sql", "--dbname", "analytics"), dict(os.environ))
     for role in roles.ROLES:
-        assert f"create role \"{role}\" login" in result.stdout
+        assert f'create role "{role}" login' in result.stdout
     assert 'grant create on database "analytics" to "tpch_transformer"' in result.stdout
     assert 'create schema if not exists "raw_tpch" authorization "tpch_loader"' in result.stdout

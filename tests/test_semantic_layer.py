@@ -77,11 +77,21 @@ def mf_project(folder: Path, target: Path) -> Path:
 def mf_query(dbs, project: Path, tmp_path: Path, metrics: list[str], group_by: list[str]) -> list[dict[str, str]]:
     out = tmp_path / "answer.csv"
     env = dbs.env | {"DBT_PROFILES_DIR": str(ROOT)}
-    command = [str(Path(sys.executable).parent / "mf"), "query", "--metrics", ",".join(metrics),
-               "--group-by", ",".join(group_by), "--csv", str(out), "--quiet"]
+    command = [
+        str(Path(sys.executable).parent / "mf"),
+        "query",
+        "--metrics",
+        ",".join(metrics),
+        "--group-by",
+        ",".join(group_by),
+        "--csv",
+        str(out),
+        "--quiet",
+    ]
     result = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, timeout=600, check=False)
     assert result.returncode == 0 and out.exists(), (
-        f"{' '.join(command)} exited {result.returncode}:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+        f"{' '.join(command)} exited {result.returncode}:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    )
     with out.open() as handle:
         return list(csv.DictReader(handle))
 
@@ -93,23 +103,31 @@ def as_date(text: str) -> date:
 def compare(expected: dict, got: dict, tolerance: Decimal = Decimal("0.005")) -> None:
     assert set(got) == set(expected), (
         f"groups differ: only in mf {sorted(set(got) - set(expected))[:5]}, "
-        f"only in the source {sorted(set(expected) - set(got))[:5]}")
-    wrong = [(key, expected[key], got[key]) for key in expected
-             if any(abs(Decimal(str(e)) - Decimal(str(g))) > tolerance
-                    for e, g in zip(expected[key], got[key], strict=True))]
+        f"only in the source {sorted(set(expected) - set(got))[:5]}"
+    )
+    wrong = [
+        (key, expected[key], got[key])
+        for key in expected
+        if any(abs(Decimal(str(e)) - Decimal(str(g))) > tolerance for e, g in zip(expected[key], got[key], strict=True))
+    ]
     assert not wrong, f"{len(wrong)} of {len(expected)} groups differ; first (group, source, mf): {wrong[:3]}"
 
 
 def test_net_revenue_by_month_and_segment_is_the_sources(built, tmp_path):
     dbs, project = built
     rows = mf_query(dbs, project, tmp_path, ["net_revenue"], ["metric_time__month", "customer__market_segment"])
-    got = {(as_date(row["metric_time__month"]), row["customer__market_segment"]): (Decimal(row["net_revenue"]),)
-           for row in rows}
+    got = {
+        (as_date(row["metric_time__month"]), row["customer__market_segment"]): (Decimal(row["net_revenue"]),)
+        for row in rows
+    }
     expected = {
         (month, segment): (net,)
-        for month, segment, net in query(dbs.source, f"""
+        for month, segment, net in query(
+            dbs.source,
+            f"""
             select date_trunc('month', order_date)::date, market_segment, sum(net_revenue)
-            from ({SOURCE_LINES}) as lines group by 1, 2""")
+            from ({SOURCE_LINES}) as lines group by 1, 2""",
+        )
     }
     assert len(expected) > 300, f"only {len(expected)} month x segment groups in the source"
     compare(expected, got)
@@ -118,13 +136,18 @@ def test_net_revenue_by_month_and_segment_is_the_sources(built, tmp_path):
 def test_six_metrics_by_year_and_customer_region_are_the_sources(built, tmp_path):
     dbs, project = built
     metrics = ["gross_revenue", "margin", "quantity", "average_discount", "order_line_count", "order_count"]
-    rows = mf_query(dbs, project, tmp_path, metrics,
-                    ["metric_time__year", "customer__customer_geography__region_name"])
-    got = {(as_date(row["metric_time__year"]).year, row["customer__customer_geography__region_name"]):
-           tuple(Decimal(row[metric]) for metric in metrics) for row in rows}
+    rows = mf_query(dbs, project, tmp_path, metrics, ["metric_time__year", "customer__customer_geography__region_name"])
+    got = {
+        (as_date(row["metric_time__year"]).year, row["customer__customer_geography__region_name"]): tuple(
+            Decimal(row[metric]) for metric in metrics
+        )
+        for row in rows
+    }
     expected = {
         (int(year), region): (gross, margin, quantity, discount, lines, orders)
-        for year, region, gross, margin, quantity, discount, lines, orders in query(dbs.source, f"""
+        for year, region, gross, margin, quantity, discount, lines, orders in query(
+            dbs.source,
+            f"""
             with lines as ({SOURCE_LINES}),
             by_lines as (
                 select extract(year from order_date) as order_year, customer_region,
@@ -142,7 +165,8 @@ def test_six_metrics_by_year_and_customer_region_are_the_sources(built, tmp_path
                 group by 1, 2
             )
             select by_lines.*, by_orders.order_count
-            from by_lines inner join by_orders using (order_year, customer_region)""")
+            from by_lines inner join by_orders using (order_year, customer_region)""",
+        )
     }
     assert len(expected) == 7 * 5, f"expected 7 years x 5 regions, the source has {len(expected)} groups"
     compare(expected, got, tolerance=Decimal("0.000001"))
@@ -164,9 +188,12 @@ def test_the_overviews_example_questions_run_as_the_reporter(built):
     assert all(answers), "every example question should return rows at SF 0.01"
     expected = {
         (segment, month): net
-        for month, segment, net in query(dbs.source, f"""
+        for month, segment, net in query(
+            dbs.source,
+            f"""
             select date_trunc('month', order_date)::date, market_segment, sum(net_revenue)
-            from ({SOURCE_LINES}) as lines where extract(year from order_date) = 1998 group by 1, 2""")
+            from ({SOURCE_LINES}) as lines where extract(year from order_date) = 1998 group by 1, 2""",
+        )
     }
     assert {(segment, month): net for segment, month, net in answers[0]} == expected
 
@@ -176,15 +203,23 @@ def test_inventory_value_is_semi_additive_over_days(built, tmp_path):
     run(python("ingest/demo_source.py", "advance", "--days", "2"), dbs.env)
     run(python("ingest/run.py"), dbs.env)
     run(dbt("build"), dbs.env)
-    by_day = {as_date(row["metric_time__day"]): Decimal(row["inventory_value"])
-              for row in mf_query(dbs, project, tmp_path, ["inventory_value"], ["metric_time__day"])}
+    by_day = {
+        as_date(row["metric_time__day"]): Decimal(row["inventory_value"])
+        for row in mf_query(dbs, project, tmp_path, ["inventory_value"], ["metric_time__day"])
+    }
     assert len(by_day) >= 2, f"expected a row per simulated day, mf gave {by_day}"
-    fact = dict(query(dbs.warehouse, """
+    fact = dict(
+        query(
+            dbs.warehouse,
+            """
         select to_date(date_key::text, 'YYYYMMDD'), sum(inventory_value)
-        from marts.fct_inventory_daily group by 1"""))
+        from marts.fct_inventory_daily group by 1""",
+        )
+    )
     assert by_day == fact
-    (stock_now,) = query(dbs.source, f"select sum(round(ps_availqty * ps_supplycost, 2)) "
-                                     f"from {SOURCE_SCHEMA}.partsupp")[0]
+    (stock_now,) = query(
+        dbs.source, f"select sum(round(ps_availqty * ps_supplycost, 2)) from {SOURCE_SCHEMA}.partsupp"
+    )[0]
     last_day = max(by_day)
     assert by_day[last_day] == stock_now, f"inventory value on {last_day}: mf {by_day[last_day]}, source {stock_now}"
     (month_row,) = mf_query(dbs, project, tmp_path, ["inventory_value"], ["metric_time__month"])

@@ -6,7 +6,6 @@ assigns each folder to a group (dbt_project.yml), so these rules replace dbt-sco
 """
 # No `from __future__ import annotations`: dbt-score reads each rule's parameter annotation at run time.
 
-
 from dbt_score import Model, RuleViolation, Seed, Snapshot, rule
 
 PERSONAL_COLUMNS = frozenset({"customer_name", "customer_address", "c_name", "c_address", "c_phone"})
@@ -47,8 +46,11 @@ def personal_data_is_marked(model: Model) -> RuleViolation | None:
     personal = set(PERSONAL_COLUMNS)
     if "customer" in model.name:
         personal.add(CUSTOMER_PHONE)
-    unmarked = [column.name for column in model.columns
-                if (column.name in personal or column.name.endswith(FREE_TEXT_SUFFIX)) and not column.meta.get("pii")]
+    unmarked = [
+        column.name
+        for column in model.columns
+        if (column.name in personal or column.name.endswith(FREE_TEXT_SUFFIX)) and not column.meta.get("pii")
+    ]
     if unmarked:
         return RuleViolation(message=f"Personal-data columns without meta pii: {', '.join(unmarked)}.")
     return None

@@ -57,7 +57,7 @@ def browser_paths() -> tuple[str, str]:
 def site(fresh_databases, tmp_path_factory) -> Path:
     """The generated docs site (dbt's target folder with the ERD images in it)."""
     dbs = fresh_databases("docs")
-    run(python("ingest/demo_source.py", "init", "--scale-factor", "0.01"), dbs.env)
+    run(python("demo/source.py", "init", "--scale-factor", "0.01"), dbs.env)
     run(python("ingest/run.py"), dbs.env)
     run(dbt("build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"), dbs.env)
     run(dbt("docs", "generate"), dbs.env)

@@ -32,7 +32,7 @@ def built(fresh_databases):
     """Demo source, ingest and dbt build with the default users (the loader and the transformer)."""
     dbs = fresh_databases("roles")
     env = {name: value for name, value in dbs.env.items() if name not in ("WAREHOUSE_USER", "PGUSER")}
-    run(python("ingest/demo_source.py", "init", "--scale-factor", "0.01"), env)
+    run(python("demo/source.py", "init", "--scale-factor", "0.01"), env)
     run(python("ingest/run.py"), env)
     run(dbt("build"), env)
     manifest = json.loads((dbs.dbt_target / "manifest.json").read_text())

@@ -58,7 +58,7 @@ SOURCE_LINES = f"""
 @pytest.fixture(scope="module")
 def built(fresh_databases, tmp_path_factory):
     dbs = fresh_databases("semantic")
-    run(python("ingest/demo_source.py", "init", "--scale-factor", "0.01"), dbs.env)
+    run(python("demo/source.py", "init", "--scale-factor", "0.01"), dbs.env)
     run(python("ingest/run.py"), dbs.env)
     run(dbt("build"), dbs.env)
     return dbs, mf_project(tmp_path_factory.mktemp("mf_project"), dbs.dbt_target)
@@ -200,7 +200,7 @@ def test_the_overviews_example_questions_run_as_the_reporter(built):
 
 def test_inventory_value_is_semi_additive_over_days(built, tmp_path):
     dbs, project = built
-    run(python("ingest/demo_source.py", "advance", "--days", "2"), dbs.env)
+    run(python("demo/source.py", "advance", "--days", "2"), dbs.env)
     run(python("ingest/run.py"), dbs.env)
     run(dbt("build"), dbs.env)
     by_day = {

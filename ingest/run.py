@@ -20,7 +20,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ingest import deletes, pipeline
+from ingest import deletes, pipeline, roles
 from ingest.config import RAW_SCHEMA, TABLES, Location, location
 from ingest.errors import IngestError
 
@@ -91,7 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     if args.verbose:
         os.environ["RUNTIME__LOG_LEVEL"] = "INFO"
-    source, warehouse = location("source"), location("warehouse")
+    # On the embedded server the ingest writes as the loader role, which may write raw_tpch only (ingest/roles.py).
+    source, warehouse = location("source"), roles.as_role(location("warehouse"), roles.LOADER)
     try:
         if args.print_delete_capture_sql:
             print(deletes.install_sql(pipeline.primary_keys(source, args.tables)))

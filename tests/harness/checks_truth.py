@@ -1,4 +1,4 @@
-"""Harness checks against the truth: the source's figures and the simulator's truth log (DESIGN.md section 6).
+"""Harness checks against the truth: the source's figures and the simulator's truth log.
 
 Every expectation here is computed from the source database alone (its current ``tpch`` tables and
 ``demo.truth_log``) in Python or plain SQL, never by reading the snapshots or re-running a model; the warehouse

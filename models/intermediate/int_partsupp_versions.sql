@@ -19,6 +19,7 @@ partsupp_snapshot as (
         ps_suppkey,
         ps_availqty,
         ps_supplycost,
+        ps_comment,
         created_at,
         updated_at,
         loaded_at,
@@ -37,6 +38,7 @@ snapshot_versions as (
         ps_suppkey::integer as supplier_id,
         ps_availqty::integer as available_quantity,
         ps_supplycost::numeric(15, 2) as supply_cost,
+        ps_comment::text as partsupp_comment,
         created_at,
         updated_at,
         loaded_at,
@@ -91,6 +93,7 @@ version_starts as (
         snapshot_versions.is_deleted,
         snapshot_versions.available_quantity,
         snapshot_versions.supply_cost,
+        snapshot_versions.partsupp_comment,
         snapshot_versions.created_at,
         snapshot_versions.updated_at,
         snapshot_versions.snapshot_valid_to,
@@ -121,6 +124,7 @@ versions as (
         is_deleted,
         available_quantity,
         supply_cost,
+        partsupp_comment,
         created_at,
         updated_at,
         case
@@ -155,6 +159,7 @@ final as (
         -- attributes
         is_current,
         is_deleted,
+        partsupp_comment,
 
         -- measures
         available_quantity,

@@ -10,6 +10,7 @@ customer_snapshot as (
         c_phone,
         c_mktsegment,
         c_acctbal,
+        c_comment,
         dbt_valid_from,
         dbt_valid_to,
         dbt_is_deleted
@@ -28,6 +29,7 @@ snapshot_versions as (
         c_phone::text as phone_number,
         c_mktsegment::text as market_segment,
         c_acctbal::numeric(15, 2) as account_balance,
+        c_comment::text as customer_comment,
         dbt_valid_from as snapshot_valid_from,
         dbt_valid_to as snapshot_valid_to,
         dbt_is_deleted = 'True' as is_deleted
@@ -37,7 +39,7 @@ snapshot_versions as (
 
 -- A version of the dimension starts at a customer's first snapshot version and at every later one that
 -- changes a type-2 attribute (nation, market segment) or the deleted flag. A snapshot version that changes
--- type-1 attributes only (name, address, phone, balance) continues the version before it.
+-- type-1 attributes only (name, address, phone, balance, comment) continues the version before it.
 -- Half-open windows, the first from the floor date (macros/scd2/scd2_versions.sql).
 versions as (
 
@@ -56,7 +58,8 @@ latest_values as (
         phone_number,
         nation_id,
         market_segment,
-        account_balance
+        account_balance,
+        customer_comment
     from (
         select
             *,
@@ -88,6 +91,7 @@ customer_versions as (
         latest_values.phone_number,
         versions.market_segment,
         latest_values.market_segment as current_market_segment,
+        latest_values.customer_comment,
         versions.valid_to = '9999-12-31'::timestamp as is_current,
         versions.is_deleted,
 
@@ -117,6 +121,7 @@ special_members as (
         member_name as phone_number,
         member_name as market_segment,
         member_name as current_market_segment,
+        member_name as customer_comment,
         true as is_current,
         false as is_deleted,
         null::numeric(15, 2) as account_balance,

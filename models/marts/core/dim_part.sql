@@ -11,6 +11,7 @@ part_snapshot as (
         p_size,
         p_container,
         p_retailprice,
+        p_comment,
         dbt_valid_from,
         dbt_valid_to,
         dbt_is_deleted
@@ -30,6 +31,7 @@ snapshot_versions as (
         p_size::integer as part_size,
         p_container::text as container,
         p_retailprice::numeric(15, 2) as retail_price,
+        p_comment::text as part_comment,
         dbt_valid_from as snapshot_valid_from,
         dbt_valid_to as snapshot_valid_to,
         dbt_is_deleted = 'True' as is_deleted
@@ -39,7 +41,7 @@ snapshot_versions as (
 
 -- A version of the dimension starts at a part's first snapshot version and at every later one that changes
 -- a type-2 attribute (size, container, retail price) or the deleted flag. A snapshot version that changes
--- type-1 attributes only (name, manufacturer, brand, type) continues the version before it.
+-- type-1 attributes only (name, manufacturer, brand, type, comment) continues the version before it.
 -- Half-open windows, the first from the floor date (macros/scd2/scd2_versions.sql).
 versions as (
 
@@ -57,7 +59,8 @@ latest_values as (
         manufacturer,
         brand,
         part_type,
-        retail_price
+        retail_price,
+        part_comment
     from (
         select
             *,
@@ -82,6 +85,7 @@ part_versions as (
         latest_values.part_type,
         versions.part_size,
         versions.container,
+        latest_values.part_comment,
         versions.valid_to = '9999-12-31'::timestamp as is_current,
         versions.is_deleted,
 
@@ -111,6 +115,7 @@ special_members as (
         member_name as part_type,
         null::integer as part_size,
         member_name as container,
+        member_name as part_comment,
         true as is_current,
         false as is_deleted,
         null::numeric(15, 2) as retail_price,

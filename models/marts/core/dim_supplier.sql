@@ -9,6 +9,7 @@ supplier_snapshot as (
         s_address,
         s_phone,
         s_acctbal,
+        s_comment,
         dbt_valid_from,
         dbt_valid_to,
         dbt_is_deleted
@@ -26,6 +27,7 @@ snapshot_versions as (
         s_address::text as supplier_address,
         s_phone::text as phone_number,
         s_acctbal::numeric(15, 2) as account_balance,
+        s_comment::text as supplier_comment,
         dbt_valid_from as snapshot_valid_from,
         dbt_valid_to as snapshot_valid_to,
         dbt_is_deleted = 'True' as is_deleted
@@ -35,7 +37,7 @@ snapshot_versions as (
 
 -- A version of the dimension starts at a supplier's first snapshot version and at every later one that
 -- changes its nation (the one type-2 attribute) or the deleted flag. A snapshot version that changes type-1
--- attributes only (name, address, phone, balance) continues the version before it.
+-- attributes only (name, address, phone, balance, comment) continues the version before it.
 -- Half-open windows, the first from the floor date (macros/scd2/scd2_versions.sql).
 versions as (
 
@@ -53,7 +55,8 @@ latest_values as (
         supplier_address,
         phone_number,
         nation_id,
-        account_balance
+        account_balance,
+        supplier_comment
     from (
         select
             *,
@@ -83,6 +86,7 @@ supplier_versions as (
         latest_values.supplier_name,
         latest_values.supplier_address,
         latest_values.phone_number,
+        latest_values.supplier_comment,
         versions.valid_to = '9999-12-31'::timestamp as is_current,
         versions.is_deleted,
 
@@ -110,6 +114,7 @@ special_members as (
         member_name as supplier_name,
         member_name as supplier_address,
         member_name as phone_number,
+        member_name as supplier_comment,
         true as is_current,
         false as is_deleted,
         null::numeric(15, 2) as account_balance,

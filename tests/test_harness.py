@@ -10,7 +10,7 @@ the days and the first differing rows. Run bigger: `python -m pytest tests/test_
 from __future__ import annotations
 
 import pytest
-from harness import CHECKS, checks_queries, checks_truth  # noqa: F401 - importing registers the checks
+from harness import CHECKS, checks_columns, checks_queries, checks_truth  # noqa: F401 - importing registers the checks
 from helpers import dbt, python, run
 
 pytestmark = pytest.mark.slow

@@ -11,8 +11,9 @@ from the facts' exact measures (``sum(net_revenue)``, never recomputed). Compare
 scales of its operands: within 1e-6); the star's rows must come in the query's order.
 
 **SSB** (checks ``ssb_q1_1`` ... ``ssb_q4_3``): the 13 queries of ``tests/ssb_queries/`` run unchanged on
-schema ``ssb``, compared (exactly: every figure is a sum of cents) with the same figures computed on the source
-database with the TPC-H -> SSB mapping written out in :data:`SSB_SOURCE_LINES`. SSB is a historical star: a
+schema ``ssb``, compared exactly with the same figures computed on the source
+database with the TPC-H -> SSB mapping written out in :data:`SSB_SOURCE_LINES` (``checks_columns`` also compares
+``ssb.lineorder`` with it line by line). SSB is a historical star: a
 line joins the customer, supplier and part-supplier as they were at 00:00 UTC of its order date, so the
 mapping reconstructs those values from the truth log ``demo.truth_log`` (see :data:`SSB_SOURCE_LINES`);
 type-1 part attributes are the part's latest. d_weeknuminyear follows the star's documented rule (day of the
@@ -354,8 +355,12 @@ partsupps as (
 -- order date:
 --   d_year, d_yearmonthnum, d_yearmonth   of o_orderdate ('Dec1997'); d_weeknuminyear = (day of year - 1) / 7 + 1,
 --                                         the star's documented rule (SSB's dbgen computes day of year / 7 + 1)
---   lo_discount                           l_discount in whole percent (0.05 -> 5)
---   lo_revenue                            l_extendedprice less the discount rounded to the cent
+--   lo_orderkey, lo_linenumber            l_orderkey, l_linenumber
+--   lo_orderdate, lo_commitdate           o_orderdate, l_commitdate as yyyymmdd
+--   lo_orderpriority, lo_shippriority     o_orderpriority, o_shippriority
+--   lo_ordtotalprice, lo_shipmode         o_totalprice, l_shipmode
+--   lo_discount, lo_tax                   l_discount, l_tax in whole percent (0.05 -> 5)
+--   lo_revenue                            lo_extendedprice * (100 - lo_discount) / 100, exact (SSB's definition)
 --   lo_supplycost                         ps_supplycost of the line's part-supplier: the cost of ONE unit
 --   p_mfgr, p_category, p_brand1          'Manufacturer#M' -> 'MFGR#M'; 'MFGR#M' || N of 'Brand#MN';
 --                                         p_category || ((p_partkey - 1) % 40 + 1) in two digits
@@ -365,6 +370,15 @@ partsupps as (
 -- Q2), and has no nation or city for the queries that do, as the star gives it the unknown member.
 ssb_lines as (
     select
+        lineitem.l_orderkey as lo_orderkey,
+        lineitem.l_linenumber as lo_linenumber,
+        to_char(orders.o_orderdate, 'YYYYMMDD')::integer as lo_orderdate,
+        to_char(lineitem.l_commitdate, 'YYYYMMDD')::integer as lo_commitdate,
+        orders.o_orderpriority as lo_orderpriority,
+        orders.o_shippriority as lo_shippriority,
+        orders.o_totalprice as lo_ordtotalprice,
+        lineitem.l_shipmode as lo_shipmode,
+        (lineitem.l_tax * 100)::integer as lo_tax,
         extract(year from orders.o_orderdate)::integer as d_year,
         to_char(orders.o_orderdate, 'YYYYMM')::integer as d_yearmonthnum,
         to_char(orders.o_orderdate, 'Mon') || extract(year from orders.o_orderdate) as d_yearmonth,
@@ -372,7 +386,7 @@ ssb_lines as (
         lineitem.l_quantity as lo_quantity,
         lineitem.l_extendedprice as lo_extendedprice,
         (lineitem.l_discount * 100)::integer as lo_discount,
-        lineitem.l_extendedprice - round(lineitem.l_extendedprice * lineitem.l_discount, 2) as lo_revenue,
+        lineitem.l_extendedprice * (100 - (lineitem.l_discount * 100)::integer) / 100 as lo_revenue,
         partsupps.ps_supplycost as lo_supplycost,
         'MFGR#' || substr(parts.p_mfgr, 14) as p_mfgr,
         'MFGR#' || substr(parts.p_mfgr, 14) || substr(parts.p_brand, 8, 1) as p_category,
@@ -471,6 +485,12 @@ SSB_EXPECTED: dict[str, tuple[Query, str]] = {
 _ssb_cache: dict[tuple[int, str, int], dict[str, tuple[list[str], list[tuple]]]] = {}
 
 
+def create_ssb_lines(cur) -> None:
+    """The mapped lines of :data:`SSB_SOURCE_LINES` as the temporary table ``ssb_lines`` of ``cur``'s session."""
+    cur.execute("create temporary table ssb_lines as " + SSB_SOURCE_LINES + " select * from ssb_lines")
+    cur.execute("analyze ssb_lines")
+
+
 def ssb_expected(dbs, day: int) -> dict[str, tuple[list[str], list[tuple]]]:
     """The 13 expected results from the source, computed once per day: the mapped lines in a temporary
     table, then each query's figures."""
@@ -478,7 +498,7 @@ def ssb_expected(dbs, day: int) -> dict[str, tuple[list[str], list[tuple]]]:
     if cache_key not in _ssb_cache:
         results = {}
         with connection(dbs.source) as conn, conn.cursor() as cur:
-            cur.execute("create temporary table ssb_lines as " + SSB_SOURCE_LINES + " select * from ssb_lines")
+            create_ssb_lines(cur)
             for name, (_, text) in SSB_EXPECTED.items():
                 cur.execute(text)
                 results[name] = ([column.name for column in cur.description], cur.fetchall())

@@ -76,8 +76,9 @@ def _run_as_server_user(args: list[str]) -> subprocess.CompletedProcess[str]:
     kwargs: dict[str, object] = {}
     if os.geteuid() == 0:
         kwargs["user"] = SYSTEM_USER
-    return subprocess.run(args, check=False, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          timeout=120, **kwargs)
+    return subprocess.run(
+        args, check=False, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=120, **kwargs
+    )
 
 
 def _prepare_permissions() -> None:
@@ -156,19 +157,38 @@ def start_embedded(port: int) -> None:
         SERVER_LOG.parent.mkdir(parents=True, exist_ok=True)
         if not (PGDATA / "PG_VERSION").exists():
             log.info("initialising the embedded PostgreSQL in %s", PGDATA)
-            result = _run_as_server_user([
-                _bin("initdb"), "-D", str(PGDATA), "--auth=trust", "--encoding=UTF8", "--no-locale",
-                "-U", "postgres",
-            ])
+            result = _run_as_server_user(
+                [
+                    _bin("initdb"),
+                    "-D",
+                    str(PGDATA),
+                    "--auth=trust",
+                    "--encoding=UTF8",
+                    "--no-locale",
+                    "-U",
+                    "postgres",
+                ]
+            )
             if result.returncode != 0:
                 raise IngestError(f"initdb failed for the embedded server in {PGDATA}:\n{result.stdout}")
         # pg_ctl hands these to postgres through /bin/sh, so '' is an empty value.
         (PGDATA / "pg_hba.conf").write_text(HBA)
         options = " ".join(f"-c {key}={value or repr('')}" for key, value in SERVER_SETTINGS.items())
-        result = _run_as_server_user([
-            _bin("pg_ctl"), "start", "-w", "-t", "60", "-D", str(PGDATA), "-l", str(SERVER_LOG),
-            "-o", f"-p {port} {options}",
-        ])
+        result = _run_as_server_user(
+            [
+                _bin("pg_ctl"),
+                "start",
+                "-w",
+                "-t",
+                "60",
+                "-D",
+                str(PGDATA),
+                "-l",
+                str(SERVER_LOG),
+                "-o",
+                f"-p {port} {options}",
+            ]
+        )
         if result.returncode != 0:
             tail = SERVER_LOG.read_text()[-2000:] if SERVER_LOG.exists() else ""
             raise IngestError(f"the embedded PostgreSQL did not start on port {port}:\n{result.stdout}\n{tail}")
@@ -189,18 +209,26 @@ def _explain(loc: Location, error: psycopg2.OperationalError) -> str:
     text = str(error).strip()
     prefix = loc.env_prefix
     if "password authentication failed" in text or "no password supplied" in text:
-        return (f"cannot log in to the {loc.describe()}: the password was refused. "
-                f"Set {prefix}_PASSWORD (or PGPASSWORD) to the password of user '{loc.user}'.")
+        return (
+            f"cannot log in to the {loc.describe()}: the password was refused. "
+            f"Set {prefix}_PASSWORD (or PGPASSWORD) to the password of user '{loc.user}'."
+        )
     if f'database "{loc.dbname}" does not exist' in text:
-        return (f"the {loc.side} database '{loc.dbname}' does not exist on {loc.host}:{loc.port}. "
-                f"Create it (createdb {loc.dbname}) or set {prefix}_DBNAME to an existing database.")
+        return (
+            f"the {loc.side} database '{loc.dbname}' does not exist on {loc.host}:{loc.port}. "
+            f"Create it (createdb {loc.dbname}) or set {prefix}_DBNAME to an existing database."
+        )
     if "role" in text and "does not exist" in text:
-        return (f"user '{loc.user}' does not exist on {loc.host}:{loc.port}. "
-                f"Set {prefix}_USER (or PGUSER) to an existing user.")
+        return (
+            f"user '{loc.user}' does not exist on {loc.host}:{loc.port}. "
+            f"Set {prefix}_USER (or PGUSER) to an existing user."
+        )
     first_line = text.splitlines()[0] if text else repr(error)
-    return (f"cannot reach the {loc.describe()}: {first_line}. "
-            f"Check {prefix}_HOST / {prefix}_PORT (or PGHOST / PGPORT), or unset them to use the "
-            f"embedded server (python ingest/db.py start).")
+    return (
+        f"cannot reach the {loc.describe()}: {first_line}. "
+        f"Check {prefix}_HOST / {prefix}_PORT (or PGHOST / PGPORT), or unset them to use the "
+        f"embedded server (python ingest/db.py start)."
+    )
 
 
 def ensure_database(loc: Location) -> None:

@@ -51,6 +51,8 @@ PROGRESS_EVERY = 500_000
 LOCK_ID = 7_146_021
 """Advisory lock key that serialises ingest runs against one warehouse database."""
 DELETED_AT = "_deleted_at"
+DELETE_LOG = f"{deletes.CDC_SCHEMA}.{deletes.LOG_TABLE}"
+"""The source's delete log (ingest/deletes.py), as error messages name it."""
 
 
 @dataclass
@@ -121,14 +123,20 @@ def primary_keys(source: Location, tables: Iterable[str]) -> dict[str, list[str]
     for table in tables:
         qualified = f"{SOURCE_SCHEMA}.{table}"
         if table not in present:
-            problems.append(f"source table {qualified} does not exist in the {source.describe()}; "
-                            "create it, or run `python ingest/demo_source.py init` for the demo source")
+            problems.append(
+                f"source table {qualified} does not exist in the {source.describe()}; "
+                "create it, or run `python demo/source.py init` for the demo source"
+            )
         elif not present[table]:
-            problems.append(f"source table {qualified} has no column {CURSOR_COLUMN} "
-                            "(a timestamptz set on every insert and update), which incremental ingestion reads")
+            problems.append(
+                f"source table {qualified} has no column {CURSOR_COLUMN} "
+                "(a timestamptz set on every insert and update), which incremental ingestion reads"
+            )
         elif table not in keys:
-            problems.append(f"source table {qualified} has no primary key, which the merge into raw needs; "
-                            f"add one: alter table {qualified} add primary key (...)")
+            problems.append(
+                f"source table {qualified} has no primary key, which the merge into raw needs; "
+                f"add one: alter table {qualified} add primary key (...)"
+            )
     if problems:
         raise IngestError("; ".join(problems))
     return keys
@@ -167,9 +175,7 @@ def _all_nullable(table: sa.Table) -> sa.Table:
     return table
 
 
-def table_resource(
-    source: Location, table: str, key: list[str], counter: Callable[[int], None]
-) -> DltResource:
+def table_resource(source: Location, table: str, key: list[str], counter: Callable[[int], None]) -> DltResource:
     """One source table as an incremental, merged dlt resource on the pyarrow backend."""
     resource = sql_table(
         credentials=source.url("postgresql+psycopg2"),
@@ -254,8 +260,7 @@ def ensure_raw_indexes(warehouse: Location, keys: dict[str, list[str]]) -> None:
             if cur.fetchone()[0] is None:
                 continue
             cur.execute(
-                f"create unique index if not exists {table}__primary_key "
-                f"on {RAW_SCHEMA}.{table} ({', '.join(columns)})"
+                f"create unique index if not exists {table}__primary_key on {RAW_SCHEMA}.{table} ({', '.join(columns)})"
             )
 
 
@@ -263,14 +268,18 @@ def prepare_warehouse(warehouse: Location) -> None:
     """Pin the warehouse database's default time zone to UTC (where the user may), for dbt and for psql."""
     with session(warehouse, autocommit=True) as conn, conn.cursor() as cur:
         try:
-            cur.execute(f'alter database "{warehouse.dbname}" set timezone to \'UTC\'')
+            cur.execute(f"alter database \"{warehouse.dbname}\" set timezone to 'UTC'")
         except Exception as error:  # noqa: BLE001 - a missing privilege is fine: dbt pins UTC itself
-            log.info("could not set the default time zone of %s (%s); dbt pins UTC per session",
-                     warehouse.dbname, str(error).strip())
+            log.info(
+                "could not set the default time zone of %s (%s); dbt pins UTC per session",
+                warehouse.dbname,
+                str(error).strip(),
+            )
 
 
 def run(source: Location, warehouse: Location, tables: Iterable[str], full_refresh: bool = False) -> RunResult:
-    """Ingest ``tables`` from ``source`` into ``warehouse``: check, extract, normalize, load, mark deletes."""
+    """Ingest ``tables`` from ``source`` into ``warehouse``: check, then (deletes around) extract, normalize,
+    load, then index."""
     tables = list(tables)
     started = time.monotonic()
     keys = primary_keys(source, tables)
@@ -281,55 +290,68 @@ def run(source: Location, warehouse: Location, tables: Iterable[str], full_refre
         deletes.install(source, keys)
         pipeline = make_pipeline(warehouse)
         result = RunResult(tables={table: TableResult(table) for table in tables})
-
-        _repair_interrupted_normalize(pipeline)
-        if pipeline.has_pending_data:
-            pending = pipeline.list_extracted_load_packages() + pipeline.list_normalized_load_packages()
-            result.resumed_packages = len(pending)
-            log.info("finishing %d load package(s) left by an interrupted run", len(pending))
-            result.add_loaded(_normalize_and_load(pipeline))
+        _finish_interrupted_run(pipeline, result)
 
         refreshed = [table for table in tables if full_refresh or table in reload]
-        if refreshed:
-            # A reload empties the raw table: first land and apply the newest deletes, then hold every
-            # tombstone aside (deletes.hold) so the reload cannot lose them.
-            _extract(pipeline, delete_log_resource(source), f"{deletes.CDC_SCHEMA}.{deletes.LOG_TABLE}")
+        with deletes.every_delete_becomes_a_tombstone(
+            warehouse,
+            keys,
+            reloaded=refreshed,
+            extract_log=lambda: _extract(pipeline, delete_log_resource(source), DELETE_LOG),
+            load=lambda: result.add_loaded(_normalize_and_load(pipeline)),
+        ) as marked:
+            for table in tables:
+                _extract_table(pipeline, source, table, keys[table], result.tables[table], reload=table in refreshed)
             result.add_loaded(_normalize_and_load(pipeline))
-            result.add_marked(deletes.apply(warehouse, keys))
-            deletes.hold(warehouse, refreshed)
-        # The delete log first: a row re-created after its delete is then extracted (and loaded) later.
-        _extract(pipeline, delete_log_resource(source), f"{deletes.CDC_SCHEMA}.{deletes.LOG_TABLE}")
-        for table in tables:
-            outcome = result.tables[table]
-
-            extract_started = time.monotonic()
-
-            def add(rows: int, outcome: TableResult = outcome, started: float = extract_started) -> None:
-                before = outcome.extracted_rows
-                outcome.extracted_rows += rows
-                if outcome.extracted_rows // PROGRESS_EVERY > before // PROGRESS_EVERY:  # a long table
-                    seconds = time.monotonic() - started
-                    log.info("  extracting %-8s %10s rows so far (%s rows/s)", outcome.table,
-                             f"{outcome.extracted_rows:,}", f"{outcome.extracted_rows / seconds:,.0f}")
-
-            _extract(pipeline, table_resource(source, table, keys[table], add), f"{SOURCE_SCHEMA}.{table}",
-                     refresh="drop_data" if table in refreshed else None)
-            outcome.extract_seconds = time.monotonic() - extract_started
-            rate = outcome.extracted_rows / outcome.extract_seconds if outcome.extract_seconds else 0.0
-            log.info("  extracted %-9s %10s rows in %6.2f s (%s rows/s)", table, f"{outcome.extracted_rows:,}",
-                     outcome.extract_seconds, f"{rate:,.0f}")
-
-        result.add_loaded(_normalize_and_load(pipeline))
-        for table, rows in deletes.restore(warehouse, keys).items():
-            if rows:
-                    log.info("  kept %s tombstone(s) of %s.%s through the full reload", f"{rows:,}", RAW_SCHEMA,
-                         table)
+        result.add_marked(marked)
         ensure_raw_indexes(warehouse, keys | {deletes.RAW_TABLE: ["seq"]})
-        result.add_marked(deletes.apply(warehouse, keys))
-        for table, rows in result.deletes_marked.items():
-            log.info("  marked %s row(s) of %s.%s deleted in the source", f"{rows:,}", RAW_SCHEMA, table)
     result.seconds = time.monotonic() - started
     return result
+
+
+def _finish_interrupted_run(pipeline: dlt.Pipeline, result: RunResult) -> None:
+    """Normalize and load the packages a killed run left behind (mending a normalize cut short first)."""
+    _repair_interrupted_normalize(pipeline)
+    if pipeline.has_pending_data:
+        pending = pipeline.list_extracted_load_packages() + pipeline.list_normalized_load_packages()
+        result.resumed_packages = len(pending)
+        log.info("finishing %d load package(s) left by an interrupted run", len(pending))
+        result.add_loaded(_normalize_and_load(pipeline))
+
+
+def _extract_table(
+    pipeline: dlt.Pipeline, source: Location, table: str, key: list[str], outcome: TableResult, *, reload: bool
+) -> None:
+    """Extract one source table into the run's load package (all of it when ``reload``), reporting progress."""
+    extract_started = time.monotonic()
+
+    def add(rows: int) -> None:
+        before = outcome.extracted_rows
+        outcome.extracted_rows += rows
+        if outcome.extracted_rows // PROGRESS_EVERY > before // PROGRESS_EVERY:  # a long table
+            seconds = time.monotonic() - extract_started
+            log.info(
+                "  extracting %-8s %10s rows so far (%s rows/s)",
+                outcome.table,
+                f"{outcome.extracted_rows:,}",
+                f"{outcome.extracted_rows / seconds:,.0f}",
+            )
+
+    _extract(
+        pipeline,
+        table_resource(source, table, key, add),
+        f"{SOURCE_SCHEMA}.{table}",
+        refresh="drop_data" if reload else None,
+    )
+    outcome.extract_seconds = time.monotonic() - extract_started
+    rate = outcome.extracted_rows / outcome.extract_seconds if outcome.extract_seconds else 0.0
+    log.info(
+        "  extracted %-9s %10s rows in %6.2f s (%s rows/s)",
+        table,
+        f"{outcome.extracted_rows:,}",
+        outcome.extract_seconds,
+        f"{rate:,.0f}",
+    )
 
 
 def _repair_interrupted_normalize(pipeline: dlt.Pipeline) -> None:
@@ -365,10 +387,12 @@ def _normalize_and_load(pipeline: dlt.Pipeline) -> dict[str, int]:
         counts = dict(pipeline.last_trace.last_normalize_info.row_counts) if pipeline.last_trace else {}
         step = "load"
         pipeline.load()
-        rows = sum(count for table, count in counts.items()
-                   if not table.startswith("_dlt") and table != deletes.RAW_TABLE)
-        log.info("  normalized and loaded %s row(s) into %s in %.2f s", f"{rows:,}", RAW_SCHEMA,
-                 time.monotonic() - started)
+        rows = sum(
+            count for table, count in counts.items() if not table.startswith("_dlt") and table != deletes.RAW_TABLE
+        )
+        log.info(
+            "  normalized and loaded %s row(s) into %s in %.2f s", f"{rows:,}", RAW_SCHEMA, time.monotonic() - started
+        )
     except Exception as error:
         table = _failed_table(error)
         where = f" into {RAW_SCHEMA}.{table}" if table else ""

@@ -37,7 +37,7 @@ from decimal import Decimal
 import psycopg2
 from helpers import connection, query
 
-from harness import check, report
+from harness import Scenario, check, report
 from harness.checks_queries import create_ssb_lines
 
 MARTS = "marts"
@@ -49,12 +49,13 @@ _LINES_CACHE: dict[tuple[str, int, int], dict[str, list[tuple]]] = {}
 
 
 def column_check(name: str):
-    """Register a check whose failing query is reported as its problem rather than as a crash."""
+    """Register a check (given the scenario's databases) whose failing query is reported as its problem rather
+    than as a crash."""
 
     def register(function):
-        def guarded(dbs, day: int) -> list[str]:
+        def guarded(scenario: Scenario, day: int) -> list[str]:
             try:
-                return function(dbs, day)
+                return function(scenario.dbs, day)
             except psycopg2.Error as error:
                 return [f"{name}: could not check: {type(error).__name__}: {str(error).strip()}"]
 
@@ -75,9 +76,13 @@ def compare(name: str, keys: list[str], columns: list[str], expected: list[tuple
         if len(by_key) != len(rows):
             problems.append(f"{name}: the {side} rows hold {len(rows) - len(by_key)} duplicate key(s) on {keys}")
     differing = {key for key in want.keys() | have.keys() if want.get(key) != have.get(key)}
-    return problems + report.compare(name, keys, columns,
-                                     [(*key, *want[key]) for key in differing if key in want],
-                                     [(*key, *have[key]) for key in differing if key in have])
+    return problems + report.compare(
+        name,
+        keys,
+        columns,
+        [(*key, *want[key]) for key in differing if key in want],
+        [(*key, *have[key]) for key in differing if key in have],
+    )
 
 
 def date_key(column: str, missing: int) -> str:
@@ -85,20 +90,36 @@ def date_key(column: str, missing: int) -> str:
 
 
 FACT_LINE_COLUMNS = [
-    "order_date_key", "commit_date_key", "ship_date_key", "receipt_date_key", "return_flag", "line_status",
-    "ship_mode", "ship_instructions", "order_priority", "order_status", "line_comment", "quantity",
-    "extended_price", "discount_rate", "tax_rate", "discount_amount", "net_revenue", "gross_revenue",
-    "supply_cost", "margin",
+    "order_date_key",
+    "commit_date_key",
+    "ship_date_key",
+    "receipt_date_key",
+    "return_flag",
+    "line_status",
+    "ship_mode",
+    "ship_instructions",
+    "order_priority",
+    "order_status",
+    "line_comment",
+    "quantity",
+    "extended_price",
+    "discount_rate",
+    "tax_rate",
+    "discount_amount",
+    "net_revenue",
+    "gross_revenue",
+    "supply_cost",
+    "margin",
 ]
 
 SOURCE_FACT_LINES = f"""
     select
         lineitem.l_orderkey,
         lineitem.l_linenumber,
-        {date_key('orders.o_orderdate', -1)},
-        {date_key('lineitem.l_commitdate', -1)},
-        {date_key('lineitem.l_shipdate', -2)},
-        {date_key('lineitem.l_receiptdate', -2)},
+        {date_key("orders.o_orderdate", -1)},
+        {date_key("lineitem.l_commitdate", -1)},
+        {date_key("lineitem.l_shipdate", -2)},
+        {date_key("lineitem.l_receiptdate", -2)},
         lineitem.l_returnflag,
         lineitem.l_linestatus,
         lineitem.l_shipmode,
@@ -131,8 +152,18 @@ STAR_FACT_LINES = f"""
     left join {MARTS}.dim_line_flags as flags on lines.line_flags_key = flags.line_flags_key"""
 
 LINEORDER_COLUMNS = [
-    "lo_orderdate", "lo_orderpriority", "lo_shippriority", "lo_quantity", "lo_extendedprice", "lo_ordtotalprice",
-    "lo_discount", "lo_revenue", "lo_supplycost", "lo_tax", "lo_commitdate", "lo_shipmode",
+    "lo_orderdate",
+    "lo_orderpriority",
+    "lo_shippriority",
+    "lo_quantity",
+    "lo_extendedprice",
+    "lo_ordtotalprice",
+    "lo_discount",
+    "lo_revenue",
+    "lo_supplycost",
+    "lo_tax",
+    "lo_commitdate",
+    "lo_shipmode",
 ]
 
 
@@ -156,30 +187,60 @@ def expected_lines(dbs, day: int) -> dict[str, list[tuple]]:
 def columns_fct_order_lines(dbs, day: int) -> list[str]:
     expected = expected_lines(dbs, day)["fct_order_lines"]
     got = query(dbs.warehouse, STAR_FACT_LINES)
-    return compare("fct_order_lines, every line, vs tpch.lineitem x tpch.orders and the truth log's costs",
-                   ["order_id", "line_number"], FACT_LINE_COLUMNS, expected, got)
+    return compare(
+        "fct_order_lines, every line, vs tpch.lineitem x tpch.orders and the truth log's costs",
+        ["order_id", "line_number"],
+        FACT_LINE_COLUMNS,
+        expected,
+        got,
+    )
 
 
 @column_check("columns_ssb_lineorder")
 def columns_ssb_lineorder(dbs, day: int) -> list[str]:
     expected = expected_lines(dbs, day)["lineorder"]
-    got = query(dbs.warehouse, f"""
-        select lo_orderkey, lo_linenumber, {', '.join(LINEORDER_COLUMNS)} from {SSB}.lineorder""")
-    return compare("ssb.lineorder, every line, vs the TPC-H -> SSB mapping of the source",
-                   ["lo_orderkey", "lo_linenumber"], LINEORDER_COLUMNS, expected, got)
+    got = query(
+        dbs.warehouse,
+        f"""
+        select lo_orderkey, lo_linenumber, {", ".join(LINEORDER_COLUMNS)} from {SSB}.lineorder""",
+    )
+    return compare(
+        "ssb.lineorder, every line, vs the TPC-H -> SSB mapping of the source",
+        ["lo_orderkey", "lo_linenumber"],
+        LINEORDER_COLUMNS,
+        expected,
+        got,
+    )
 
 
 ORDER_COLUMNS = [
-    "order_date_key", "first_ship_date_key", "last_ship_date_key", "last_receipt_date_key", "order_status",
-    "clerk_name", "ship_priority", "order_comment", "total_price", "line_count", "shipped_line_count",
-    "received_line_count", "returned_line_count", "quantity", "discount_amount", "net_revenue", "gross_revenue",
-    "order_to_first_ship_days", "order_to_last_receipt_days",
+    "order_date_key",
+    "first_ship_date_key",
+    "last_ship_date_key",
+    "last_receipt_date_key",
+    "order_status",
+    "clerk_name",
+    "ship_priority",
+    "order_comment",
+    "total_price",
+    "line_count",
+    "shipped_line_count",
+    "received_line_count",
+    "returned_line_count",
+    "quantity",
+    "discount_amount",
+    "net_revenue",
+    "gross_revenue",
+    "order_to_first_ship_days",
+    "order_to_last_receipt_days",
 ]
 
 
 @column_check("columns_fct_orders")
 def columns_fct_orders(dbs, day: int) -> list[str]:
-    expected = query(dbs.source, f"""
+    expected = query(
+        dbs.source,
+        f"""
         with lines as (
             select
                 l_orderkey,
@@ -199,10 +260,10 @@ def columns_fct_orders(dbs, day: int) -> list[str]:
         )
         select
             orders.o_orderkey,
-            {date_key('orders.o_orderdate', -1)},
-            {date_key('lines.first_ship', -2)},
-            {date_key('lines.last_ship', -2)},
-            {date_key('lines.last_receipt', -2)},
+            {date_key("orders.o_orderdate", -1)},
+            {date_key("lines.first_ship", -2)},
+            {date_key("lines.last_ship", -2)},
+            {date_key("lines.last_receipt", -2)},
             orders.o_orderstatus,
             orders.o_clerk,
             orders.o_shippriority,
@@ -219,10 +280,10 @@ def columns_fct_orders(dbs, day: int) -> list[str]:
             lines.first_ship - orders.o_orderdate,
             lines.last_receipt - orders.o_orderdate
         from tpch.orders
-        left join lines on orders.o_orderkey = lines.l_orderkey""")
+        left join lines on orders.o_orderkey = lines.l_orderkey""",
+    )
     got = query(dbs.warehouse, f"select order_id, {', '.join(ORDER_COLUMNS)} from {MARTS}.fct_orders")
-    return compare("fct_orders, every order, vs tpch.orders and its lines", ["order_id"], ORDER_COLUMNS,
-                   expected, got)
+    return compare("fct_orders, every order, vs tpch.orders and its lines", ["order_id"], ORDER_COLUMNS, expected, got)
 
 
 def last_business_date(dbs) -> date:
@@ -233,14 +294,21 @@ def last_business_date(dbs) -> date:
 def partsupp_states(dbs, last: date) -> dict[date, dict[tuple[int, int], tuple[int, Decimal]]]:
     """Each business day from the first load to ``last`` -> the part-suppliers that exist at its end, with their
     (ps_availqty, ps_supplycost) then: the current rows taken back through the truth log."""
-    current = {(part, supplier): (quantity, cost) for part, supplier, quantity, cost in query(
-        dbs.source, "select ps_partkey, ps_suppkey, ps_availqty, ps_supplycost from tpch.partsupp")}
-    changes = query(dbs.source, """
+    current = {
+        (part, supplier): (quantity, cost)
+        for part, supplier, quantity, cost in query(
+            dbs.source, "select ps_partkey, ps_suppkey, ps_availqty, ps_supplycost from tpch.partsupp"
+        )
+    }
+    changes = query(
+        dbs.source,
+        """
         select sim_date, (key ->> 'ps_partkey')::integer, (key ->> 'ps_suppkey')::integer,
             (before ->> 'ps_availqty')::integer, (before ->> 'ps_supplycost')::numeric, before is null
         from demo.truth_log
         where table_name = 'partsupp' and sim_date is not null
-        order by change_id desc""")
+        order by change_id desc""",
+    )
     by_day: dict[date, list[tuple]] = defaultdict(list)
     for sim_date, *change in changes:
         by_day[sim_date].append(change)
@@ -263,27 +331,63 @@ def partsupp_states(dbs, last: date) -> dict[date, dict[tuple[int, int], tuple[i
 def columns_fct_inventory_daily(dbs, day: int) -> list[str]:
     last = last_business_date(dbs)
     states = partsupp_states(dbs, last)
-    expected = [(part, supplier, int(moment.strftime("%Y%m%d")), quantity, cost, quantity * cost)
-                for moment, state in states.items() for (part, supplier), (quantity, cost) in state.items()]
-    got = query(dbs.warehouse, f"""
+    expected = [
+        (part, supplier, int(moment.strftime("%Y%m%d")), quantity, cost, quantity * cost)
+        for moment, state in states.items()
+        for (part, supplier), (quantity, cost) in state.items()
+    ]
+    got = query(
+        dbs.warehouse,
+        f"""
         select part_id, supplier_id, date_key, available_quantity, supply_cost, inventory_value
-        from {MARTS}.fct_inventory_daily""")
-    problems = compare("fct_inventory_daily, every part-supplier and day, vs tpch.partsupp and the truth log",
-                       ["part_id", "supplier_id", "date_key"], ["available_quantity", "supply_cost", "inventory_value"],
-                       expected, got)
-    days = query(dbs.warehouse, f"""
-        select 'days', min(date_key), max(date_key), count(distinct date_key) from {MARTS}.fct_inventory_daily""")
-    problems += compare("fct_inventory_daily's days: from the first load's business date to the last one",
-                        ["range"], ["first", "last", "days"],
-                        [("days", int(FIRST_LOAD_DATE.strftime("%Y%m%d")), int(last.strftime("%Y%m%d")),
-                          (last - FIRST_LOAD_DATE).days + 1)], days)
+        from {MARTS}.fct_inventory_daily""",
+    )
+    problems = compare(
+        "fct_inventory_daily, every part-supplier and day, vs tpch.partsupp and the truth log",
+        ["part_id", "supplier_id", "date_key"],
+        ["available_quantity", "supply_cost", "inventory_value"],
+        expected,
+        got,
+    )
+    days = query(
+        dbs.warehouse,
+        f"""
+        select 'days', min(date_key), max(date_key), count(distinct date_key) from {MARTS}.fct_inventory_daily""",
+    )
+    problems += compare(
+        "fct_inventory_daily's days: from the first load's business date to the last one",
+        ["range"],
+        ["first", "last", "days"],
+        [
+            (
+                "days",
+                int(FIRST_LOAD_DATE.strftime("%Y%m%d")),
+                int(last.strftime("%Y%m%d")),
+                (last - FIRST_LOAD_DATE).days + 1,
+            )
+        ],
+        days,
+    )
     return problems
 
 
 SSB_DATE_COLUMNS = [
-    "d_date", "d_dayofweek", "d_month", "d_year", "d_yearmonthnum", "d_yearmonth", "d_daynuminweek",
-    "d_daynuminmonth", "d_daynuminyear", "d_monthnuminyear", "d_weeknuminyear", "d_sellingseason",
-    "d_lastdayinweekfl", "d_lastdayinmonthfl", "d_holidayfl", "d_weekdayfl",
+    "d_date",
+    "d_dayofweek",
+    "d_month",
+    "d_year",
+    "d_yearmonthnum",
+    "d_yearmonth",
+    "d_daynuminweek",
+    "d_daynuminmonth",
+    "d_daynuminyear",
+    "d_monthnuminyear",
+    "d_weeknuminyear",
+    "d_sellingseason",
+    "d_lastdayinweekfl",
+    "d_lastdayinmonthfl",
+    "d_holidayfl",
+    "d_weekdayfl",
 ]
 HOLIDAYS = {(12, 24), (1, 1), (2, 20), (4, 20), (5, 20), (7, 20), (8, 20), (9, 20), (10, 20), (11, 20)}
 """The holidays the ssb.date model documents (SSB names the flag, not the days)."""
@@ -295,47 +399,89 @@ def ssb_day(day: date) -> tuple:
     day_in_week = day.isoweekday() % 7 + 1
     day_of_year = day.timetuple().tm_yday
     season = {11: "Christmas", 12: "Christmas", 4: "Spring", 9: "Fall", 10: "Fall"}.get(
-        day.month, "Summer" if 5 <= day.month <= 8 else "Winter")
-    flags = (day_in_week == 7, day.day == calendar.monthrange(day.year, day.month)[1],
-             (day.month, day.day) in HOLIDAYS, 2 <= day_in_week <= 6)
-    return (int(day.strftime("%Y%m%d")), f"{calendar.month_name[day.month]} {day.day}, {day.year}",
-            calendar.day_name[day.weekday()], calendar.month_name[day.month], day.year, day.year * 100 + day.month,
-            f"{calendar.month_abbr[day.month]}{day.year}", day_in_week, day.day, day_of_year, day.month,
-            (day_of_year - 1) // 7 + 1, season, *(str(flag).lower() for flag in flags))
+        day.month, "Summer" if 5 <= day.month <= 8 else "Winter"
+    )
+    flags = (
+        day_in_week == 7,
+        day.day == calendar.monthrange(day.year, day.month)[1],
+        (day.month, day.day) in HOLIDAYS,
+        2 <= day_in_week <= 6,
+    )
+    return (
+        int(day.strftime("%Y%m%d")),
+        f"{calendar.month_name[day.month]} {day.day}, {day.year}",
+        calendar.day_name[day.weekday()],
+        calendar.month_name[day.month],
+        day.year,
+        day.year * 100 + day.month,
+        f"{calendar.month_abbr[day.month]}{day.year}",
+        day_in_week,
+        day.day,
+        day_of_year,
+        day.month,
+        (day_of_year - 1) // 7 + 1,
+        season,
+        *(str(flag).lower() for flag in flags),
+    )
 
 
 @column_check("columns_ssb_date")
 def columns_ssb_date(dbs, day: int) -> list[str]:
-    rows = query(dbs.warehouse, f"""
-        select d_datekey, {', '.join(SSB_DATE_COLUMNS[:-4])},
-            {', '.join(f'lower({column}::text)' for column in SSB_DATE_COLUMNS[-4:])}
-        from {SSB}.date where d_datekey > 0""")
+    rows = query(
+        dbs.warehouse,
+        f"""
+        select d_datekey, {", ".join(SSB_DATE_COLUMNS[:-4])},
+            {", ".join(f"lower({column}::text)" for column in SSB_DATE_COLUMNS[-4:])}
+        from {SSB}.date where d_datekey > 0""",
+    )
     expected = [ssb_day(date(key // 10000, key // 100 % 100, key % 100)) for key, *_ in rows]
-    return compare("ssb.date, every day, vs Python's calendar and SSB's definitions", ["d_datekey"],
-                   SSB_DATE_COLUMNS, expected, rows)
+    return compare(
+        "ssb.date, every day, vs Python's calendar and SSB's definitions",
+        ["d_datekey"],
+        SSB_DATE_COLUMNS,
+        expected,
+        rows,
+    )
 
 
 @column_check("columns_text")
 def columns_text(dbs, day: int) -> list[str]:
     problems = compare(
-        "dim_geography's comments vs tpch.nation and tpch.region", ["nation_id"], ["nation_comment", "region_comment"],
-        query(dbs.source, """
+        "dim_geography's comments vs tpch.nation and tpch.region",
+        ["nation_id"],
+        ["nation_comment", "region_comment"],
+        query(
+            dbs.source,
+            """
             select nation.n_nationkey, nation.n_comment, region.r_comment
-            from tpch.nation left join tpch.region on nation.n_regionkey = region.r_regionkey"""),
-        query(dbs.warehouse, f"""
-            select nation_id, nation_comment, region_comment from {MARTS}.dim_geography where nation_id is not null"""))
-    deleted = query(dbs.source, """
+            from tpch.nation left join tpch.region on nation.n_regionkey = region.r_regionkey""",
+        ),
+        query(
+            dbs.warehouse,
+            f"""
+            select nation_id, nation_comment, region_comment from {MARTS}.dim_geography where nation_id is not null""",
+        ),
+    )
+    deleted = query(
+        dbs.source,
+        """
         select distinct on (key) (key ->> 'ps_partkey')::integer, (key ->> 'ps_suppkey')::integer,
             before ->> 'ps_comment', 'true'
         from demo.truth_log
         where table_name = 'partsupp' and operation = 'delete'
-        order by key, change_id desc""")
+        order by key, change_id desc""",
+    )
     live = query(dbs.source, "select ps_partkey, ps_suppkey, ps_comment, 'false' from tpch.partsupp")
     live_keys = {row[:2] for row in live}
     return problems + compare(
         "dim_part_supplier vs tpch.partsupp (and the truth log's deleted part-suppliers)",
-        ["part_id", "supplier_id"], ["partsupp_comment", "is_deleted"],
+        ["part_id", "supplier_id"],
+        ["partsupp_comment", "is_deleted"],
         live + [row for row in deleted if row[:2] not in live_keys],
-        query(dbs.warehouse, f"""
+        query(
+            dbs.warehouse,
+            f"""
             select part_id, supplier_id, partsupp_comment, lower(is_deleted::text)
-            from {MARTS}.dim_part_supplier where part_id is not null"""))
+            from {MARTS}.dim_part_supplier where part_id is not null""",
+        ),
+    )

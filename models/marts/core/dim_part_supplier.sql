@@ -44,17 +44,13 @@ part_suppliers as (
 -- The special members, their comment saying which member they are.
 special_members as (
 
-    select
-        member_key::bigint as part_supplier_key,
-        null::integer as part_id,
-        null::integer as supplier_id,
-        member_name as partsupp_comment,
-        false as is_deleted
-    from (
-        values
-        ({{ unknown_key() }}, 'Unknown'),
-        ({{ not_applicable_key() }}, 'Not applicable')
-    ) as members (member_key, member_name)
+    {{ dimension_members({
+        'part_supplier_key': 'key',
+        'part_id': 'integer',
+        'supplier_id': 'integer',
+        'partsupp_comment': 'name',
+        'is_deleted': 'not_deleted',
+    }) }}
 
 ),
 

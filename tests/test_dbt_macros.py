@@ -150,8 +150,9 @@ def dbt_run(fixture_schema: str, tmp_path_factory: pytest.TempPathFactory) -> tu
     manifest = json.loads((target / "target" / "manifest.json").read_text())
     run_results = json.loads(run_results_path.read_text())["results"]
     # Only the tests' results: run_results also lists the project's on-run-start hook.
-    return manifest, {manifest["nodes"][r["unique_id"]]["name"]: r for r in run_results
-                      if r["unique_id"].startswith("test.")}
+    return manifest, {
+        manifest["nodes"][r["unique_id"]]["name"]: r for r in run_results if r["unique_id"].startswith("test.")
+    }
 
 
 def test_every_generic_test_has_a_failing_and_a_passing_case(dbt_run: tuple[dict, dict[str, dict]]) -> None:
@@ -209,7 +210,7 @@ SNIPPETS = {
     "key_or_unknown": "{{ key_or_unknown(['a', 'b']) }}",
     "scd2_bounds": "select {{ scd2_floor() }}, {{ end_of_time() }}",
     "dimension_members": "{{ dimension_members({'k': 'key', 'n': 'name', 'i': 'integer', 'c': 'current', "
-                         "'d': 'not_deleted', 'f': 'floor', 'e': 'end_of_time', 'm': 'numeric(15, 2)'}) }}",
+    "'d': 'not_deleted', 'f': 'floor', 'e': 'end_of_time', 'm': 'numeric(15, 2)'}) }}",
     "scd2_versions": "{{ scd2_versions('history', ['a', 'b'], ['v']) }}",
     "scd2_latest_values": "{{ scd2_latest_values('history', 'a', ['v', 'b']) }}",
     "order_lines_to_reprocess": "{{ order_lines_to_reprocess('lines', 'fact') }}",
@@ -374,7 +375,8 @@ def test_scd2_bounds_are_the_project_vars_as_timestamps(compiled, warehouse) -> 
     rows = _fetch(warehouse, f"select *, pg_typeof(floor)::text from ({compiled['scd2_bounds']}) as b (floor, ending)")
     floor, ending, kind = rows[0]
     assert (floor.isoformat(), ending.isoformat()) == (
-        f"{PROJECT_VARS['scd2_floor_date']}T00:00:00", f"{PROJECT_VARS['end_of_time']}T00:00:00"
+        f"{PROJECT_VARS['scd2_floor_date']}T00:00:00",
+        f"{PROJECT_VARS['end_of_time']}T00:00:00",
     )
     assert kind == "timestamp without time zone"
 
@@ -386,8 +388,9 @@ def test_dimension_members_are_the_unknown_and_not_applicable_rows(compiled, war
         (-1, "Unknown", None, True, False, floor, ending, None),
         (-2, "Not applicable", None, True, False, floor, ending, None),
     ]
-    types = _fetch(warehouse, f"select pg_typeof(i)::text, pg_typeof(m)::text "
-                              f"from ({compiled['dimension_members']}) as members")
+    types = _fetch(
+        warehouse, f"select pg_typeof(i)::text, pg_typeof(m)::text from ({compiled['dimension_members']}) as members"
+    )
     assert set(types) == {("integer", "numeric")}
 
 
@@ -440,12 +443,22 @@ def test_order_lines_to_reprocess_takes_changed_and_waiting_lines(compiled, ware
     second = timedelta(seconds=1)
     day = timedelta(days=1)
     fact = [  # order_id, line_number, updated_at, order date, customer/supplier/part key, supply cost
-        (1, 1, latest, latest.date(), 5, 5, 5, 1), (2, 1, latest - 20 * day, rekey_from, -1, 5, 5, 1),
-        (3, 1, latest - 20 * day, rekey_from - day, -1, 5, 5, 1), (4, 1, latest - 20 * day, rekey_from, 5, 5, -1, 1),
-        (5, 1, latest - 20 * day, rekey_from, 5, 5, 5, None), (6, 1, latest - 20 * day, rekey_from, 5, 5, 5, 1),
+        (1, 1, latest, latest.date(), 5, 5, 5, 1),
+        (2, 1, latest - 20 * day, rekey_from, -1, 5, 5, 1),
+        (3, 1, latest - 20 * day, rekey_from - day, -1, 5, 5, 1),
+        (4, 1, latest - 20 * day, rekey_from, 5, 5, -1, 1),
+        (5, 1, latest - 20 * day, rekey_from, 5, 5, 5, None),
+        (6, 1, latest - 20 * day, rekey_from, 5, 5, 5, 1),
     ]
-    lines = [(1, 1, latest), (2, 1, changed_since - day), (3, 1, changed_since), (4, 1, changed_since - day),
-             (5, 1, changed_since - day), (6, 1, changed_since), (6, 2, changed_since + second)]
+    lines = [
+        (1, 1, latest),
+        (2, 1, changed_since - day),
+        (3, 1, changed_since),
+        (4, 1, changed_since - day),
+        (5, 1, changed_since - day),
+        (6, 1, changed_since),
+        (6, 2, changed_since + second),
+    ]
     with warehouse.cursor() as cur:
         cur.execute("""
             create temporary table fact (order_id integer, line_number integer, updated_at timestamptz,
@@ -453,8 +466,10 @@ def test_order_lines_to_reprocess_takes_changed_and_waiting_lines(compiled, ware
             create temporary table lines (order_id integer, line_number integer, updated_at timestamptz)""")
         for order_id, line_number, updated_at, order_date, *keys in fact:
             date_key = int(order_date.strftime("%Y%m%d"))
-            cur.execute("insert into fact values (%s, %s, %s, %s, %s, %s, %s, %s)",
-                        (order_id, line_number, updated_at, date_key, *keys))
+            cur.execute(
+                "insert into fact values (%s, %s, %s, %s, %s, %s, %s, %s)",
+                (order_id, line_number, updated_at, date_key, *keys),
+            )
         cur.executemany("insert into lines values (%s, %s, %s)", lines)
         taken = f"select order_id, line_number from lines where {compiled['order_lines_to_reprocess']} order by 1, 2"
         cur.execute(taken)

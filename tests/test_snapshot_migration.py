@@ -30,8 +30,12 @@ pytestmark = pytest.mark.slow
 LEGACY_COMMIT = "c363948"
 """The last commit whose snapshots read base_tpch__<entity> with the source's column names."""
 ENTITIES = ("customer", "supplier", "part", "partsupp")
-KEYS = {"customer": ["customer_id"], "supplier": ["supplier_id"], "part": ["part_id"],
-        "partsupp": ["part_id", "supplier_id"]}
+KEYS = {
+    "customer": ["customer_id"],
+    "supplier": ["supplier_id"],
+    "part": ["part_id"],
+    "partsupp": ["part_id", "supplier_id"],
+}
 
 
 def snapshot(table: str) -> str:
@@ -52,8 +56,9 @@ def rows(dbs, table: str) -> list[dict]:
 def legacy_project(tmp_path_factory: pytest.TempPathFactory):
     """The earlier code's tree, unpacked from git into a scratch folder."""
     folder = tmp_path_factory.mktemp("legacy_project")
-    archive = subprocess.run(["git", "archive", "--format=tar", LEGACY_COMMIT], cwd=ROOT, capture_output=True,
-                             check=False)
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", LEGACY_COMMIT], cwd=ROOT, capture_output=True, check=False
+    )
     assert archive.returncode == 0, (
         f"git archive {LEGACY_COMMIT} failed: this test builds snapshots with that commit's code and needs the "
         f"repository's history (a shallow clone: git fetch --unshallow). {archive.stderr.decode()[-500:]}"
@@ -74,25 +79,34 @@ def migrated(fresh_databases, tmp_path_factory):
     run(python("ingest/demo_source.py", "advance", "--days", "1"), dbs.env)
     run(python("ingest/run.py"), dbs.env)
     run(legacy_snapshot, dbs.env)
-    legacy_columns = {table: list(source_types(dbs.warehouse, "snapshots", f"snp_tpch__{table}"))
-                      for table in ENTITIES}
+    legacy_columns = {table: list(source_types(dbs.warehouse, "snapshots", f"snp_tpch__{table}")) for table in ENTITIES}
     before = {table: rows(dbs, table) for table in ENTITIES}
 
     # A value numeric(15, 2) cannot hold: the build stops before changing anything.
-    execute(dbs.warehouse, f"update {snapshot('customer')} set c_acctbal = c_acctbal + 0.001 "
-                           "where c_custkey in (select min(c_custkey) from snapshots.snp_tpch__customer)")
+    execute(
+        dbs.warehouse,
+        f"update {snapshot('customer')} set c_acctbal = c_acctbal + 0.001 "
+        "where c_custkey in (select min(c_custkey) from snapshots.snp_tpch__customer)",
+    )
     refused = run(dbt("build"), dbs.env, check=False)
-    after_refusal = {table: list(source_types(dbs.warehouse, "snapshots", f"snp_tpch__{table}"))
-                     for table in ENTITIES}
+    after_refusal = {table: list(source_types(dbs.warehouse, "snapshots", f"snp_tpch__{table}")) for table in ENTITIES}
     execute(dbs.warehouse, f"update {snapshot('customer')} set c_acctbal = round(c_acctbal, 2)")
 
     first = run(dbt("build"), dbs.env)
     after_first = {table: rows(dbs, table) for table in ENTITIES}
     second = run(dbt("build"), dbs.env)
     after_second = {table: rows(dbs, table) for table in ENTITIES}
-    return SimpleNamespace(dbs=dbs, legacy_columns=legacy_columns, before=before, refused=refused,
-                           after_refusal=after_refusal, first=first, after_first=after_first, second=second,
-                           after_second=after_second)
+    return SimpleNamespace(
+        dbs=dbs,
+        legacy_columns=legacy_columns,
+        before=before,
+        refused=refused,
+        after_refusal=after_refusal,
+        first=first,
+        after_first=after_first,
+        second=second,
+        after_second=after_second,
+    )
 
 
 def test_the_legacy_code_built_snapshots_with_source_names_and_history(migrated):
@@ -110,9 +124,9 @@ def test_a_value_the_new_type_cannot_hold_stops_the_build_and_changes_nothing(mi
     refused = migrated.refused
     output = refused.stdout + refused.stderr
     assert refused.returncode != 0
-    assert "snp_tpch__customer" in output and "c_acctbal: 1 row(s)" in output and "numeric(15,2)" in output, (
-        output[-3000:]
-    )
+    assert "snp_tpch__customer" in output and "c_acctbal: 1 row(s)" in output and "numeric(15,2)" in output, output[
+        -3000:
+    ]
     assert migrated.after_refusal == migrated.legacy_columns
 
 
@@ -155,9 +169,12 @@ def test_a_new_day_continues_the_migrated_history(migrated, table):
         same = [other for other in now if {**other, "dbt_valid_to": None} == {**row, "dbt_valid_to": None}]
         assert len(same) == 1, f"{snapshot(table)}: the current legacy version {row} is gone"
     key = ", ".join(KEYS[table])
-    wrong = query(dbs.warehouse, f"""
+    wrong = query(
+        dbs.warehouse,
+        f"""
         select {key}, count(*) from {snapshot(table)}
         where dbt_valid_to = '9999-12-31'::timestamp
-        group by {key} having count(*) <> 1 limit 5""")
+        group by {key} having count(*) <> 1 limit 5""",
+    )
     assert not wrong, f"{snapshot(table)}: keys without exactly one current row: {wrong}"
     assert len(now) > len(before[table]), f"{snapshot(table)}: the new day added no version"

@@ -73,10 +73,10 @@ def migrated(fresh_databases, tmp_path_factory):
     dbs = fresh_databases("migration")
     legacy = legacy_project(tmp_path_factory)
     legacy_snapshot = dbt("snapshot", "--project-dir", str(legacy), "--profiles-dir", str(legacy))
-    run(python("ingest/demo_source.py", "init", "--scale-factor", "0.01"), dbs.env)
+    run(python("demo/source.py", "init", "--scale-factor", "0.01"), dbs.env)
     run(python("ingest/run.py"), dbs.env)
     run(legacy_snapshot, dbs.env)
-    run(python("ingest/demo_source.py", "advance", "--days", "1"), dbs.env)
+    run(python("demo/source.py", "advance", "--days", "1"), dbs.env)
     run(python("ingest/run.py"), dbs.env)
     run(legacy_snapshot, dbs.env)
     legacy_columns = {table: list(source_types(dbs.warehouse, "snapshots", f"snp_tpch__{table}")) for table in ENTITIES}
@@ -157,7 +157,7 @@ def test_a_second_build_migrates_nothing_and_changes_nothing(migrated):
 def test_a_new_day_continues_the_migrated_history(migrated, table):
     dbs, before = migrated.dbs, migrated.before
     if table == ENTITIES[0]:
-        run(python("ingest/demo_source.py", "advance", "--days", "1"), dbs.env)
+        run(python("demo/source.py", "advance", "--days", "1"), dbs.env)
         run(python("ingest/run.py"), dbs.env)
         run(dbt("build"), dbs.env)
     now = rows(dbs, table)

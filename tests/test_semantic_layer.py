@@ -217,9 +217,7 @@ def test_inventory_value_is_semi_additive_over_days(built, tmp_path):
         )
     )
     assert by_day == fact
-    (stock_now,) = query(
-        dbs.source, f"select sum(ps_availqty * ps_supplycost) from {SOURCE_SCHEMA}.partsupp"
-    )[0]
+    (stock_now,) = query(dbs.source, f"select sum(ps_availqty * ps_supplycost) from {SOURCE_SCHEMA}.partsupp")[0]
     last_day = max(by_day)
     assert by_day[last_day] == stock_now, f"inventory value on {last_day}: mf {by_day[last_day]}, source {stock_now}"
     (month_row,) = mf_query(dbs, project, tmp_path, ["inventory_value"], ["metric_time__month"])

@@ -7,8 +7,12 @@
     columns beside the old ones and open a second current version of every key.
     A table that already has the new names (or does not exist yet) is left alone, so every later run does
     nothing. Before any change, a value that staging's type cannot hold exactly (an integer out of range,
-    more than two decimals) stops the run with a message naming the table, column and count. Snapshots with the
-    legacy names exist only on PostgreSQL, where the project first ran: other adapters have nothing to migrate.
+    more than two decimals) stops the run with a message naming the table, column and count. PostgreSQL cannot
+    change the type of a column a view reads: the views built on a legacy snapshot in the project's own schemas
+    (the earlier code's intermediate views) are dropped first, as the build recreates the ones it still has; a
+    view in any other schema (someone's own) stops the run with its name and the fix, before anything changes.
+    Snapshots with the legacy names exist only on PostgreSQL, where the project first ran: other adapters have
+    nothing to migrate.
 -#}
 {% macro migrate_legacy_snapshot_columns() -%}
     {{ return(adapter.dispatch('migrate_legacy_snapshot_columns')()) }}
@@ -66,7 +70,12 @@
         'text': 'false',
     } -%}
     {%- set statements = [] -%}
+    {%- set dropped_views = [] -%}
+    {%- set project_schemas = [] -%}
     {%- if execute -%}
+        {%- for node in graph.nodes.values() if node.schema not in project_schemas -%}
+            {%- do project_schemas.append(node.schema) -%}
+        {%- endfor -%}
         {%- for node in graph.nodes.values()
             if node.resource_type == 'snapshot' and node.name in legacy_columns -%}
             {%- set relation = adapter.get_relation(node.database, node.schema, node.alias) -%}
@@ -75,6 +84,14 @@
                 {%- set types = {} -%}
                 {%- for column in adapter.get_columns_in_relation(relation) -%}
                     {%- do types.update({column.name: column.data_type | replace(' ', '')}) -%}
+                {%- endfor -%}
+                {%- set retyped = [] -%}
+                {%- for old, new in legacy_columns[node.name].items() if old in types and types[old] != new[1] -%}
+                    {%- do retyped.append(old) -%}
+                {%- endfor -%}
+                {%- for view in views_to_drop_before_retyping(relation, retyped, project_schemas)
+                    if view not in dropped_views -%}
+                    {%- do dropped_views.append(view) -%}
                 {%- endfor -%}
                 {%- for old, new in legacy_columns[node.name].items() if old in types -%}
                     {%- if new[0] in types -%}
@@ -110,8 +127,11 @@
             {%- endif -%}
         {%- endfor -%}
     {%- endif -%}
+    {%- set dropping = "; first dropping the project's views on legacy snapshots (the build recreates them): " -%}
     {%- if statements -%}
-        {{ log("Migrating legacy snapshot columns: " ~ statements | length ~ " statement(s)", info=true) }}
+        {{ log("Migrating legacy snapshot columns: " ~ statements | length ~ " statement(s)"
+            ~ (dropping ~ dropped_views | join(", ") if dropped_views else ""), info=true) }}
+        {%- do drop_project_views(dropped_views) -%}
         {{ statements | join(";\n") }}
     {%- else -%}
         select 1 as nothing_to_migrate

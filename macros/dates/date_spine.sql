@@ -5,6 +5,10 @@
     zone, so the session time zone and daylight-saving changes cannot skip or repeat a day.
 -#}
 {% macro date_spine(start_date, end_date) -%}
+    {{ return(adapter.dispatch('date_spine')(start_date, end_date)) }}
+{%- endmacro %}
+
+{% macro default__date_spine(start_date, end_date) -%}
     select spine.date_day::date as date_day
     from
         generate_series(
@@ -12,4 +16,18 @@
             ({{ end_date }})::date::timestamp,
             interval '1 day'
         ) as spine (date_day)
+{%- endmacro %}
+
+
+{#- Snowflake has no generate_series; an array of the day offsets, flattened, gives the days (no size to fix). -#}
+{% macro snowflake__date_spine(start_date, end_date) -%}
+    select dateadd(day, spine.value::integer, ({{ start_date }})::date) as date_day
+    from
+        table(
+            flatten(
+                array_generate_range(
+                    0, coalesce(datediff(day, ({{ start_date }})::date, ({{ end_date }})::date) + 1, 0)
+                )
+            )
+        ) as spine
 {%- endmacro %}

@@ -43,11 +43,11 @@ renamed as (
         c_acctbal::numeric(15, 2) as account_balance,
 
         -- timestamps
-        created_at at time zone 'utc' as created_at,
-        updated_at at time zone 'utc' as updated_at,
+        {{ to_utc_timestamp('created_at') }} as created_at,
+        {{ to_utc_timestamp('updated_at') }} as updated_at,
 
         -- audit
-        to_timestamp(_dlt_load_id::double precision) at time zone 'utc' as loaded_at
+        {{ to_utc_timestamp(from_epoch_seconds('_dlt_load_id')) }} as loaded_at
 
     from source
 

@@ -58,7 +58,7 @@ renamed as (
         updated_at::timestamptz as updated_at,
 
         -- audit
-        to_timestamp(_dlt_load_id::double precision) as loaded_at
+        {{ from_epoch_seconds('_dlt_load_id') }} as loaded_at
 
     from source
 

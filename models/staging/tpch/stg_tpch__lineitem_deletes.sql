@@ -24,7 +24,7 @@ renamed as (
         _deleted_at::timestamptz as deleted_at,
 
         -- audit
-        to_timestamp(_dlt_load_id::double precision) as loaded_at
+        {{ from_epoch_seconds('_dlt_load_id') }} as loaded_at
 
     from source
 

@@ -19,15 +19,21 @@
 {%- endmacro %}
 
 
-{#- Snowflake has no generate_series; an array of the day offsets, flattened, gives the days (no size to fix). -#}
+{#-
+    Snowflake has no generate_series: the day offsets are an array (array_generate_range), flattened laterally
+    beside the bounds, so the number of days needs no constant.
+-#}
 {% macro snowflake__date_spine(start_date, end_date) -%}
-    select dateadd(day, spine.value::integer, ({{ start_date }})::date) as date_day
+    select dateadd(day, spine.value::integer, bounds.start_day)::date as date_day
     from
-        table(
-            flatten(
-                array_generate_range(
-                    0, coalesce(datediff(day, ({{ start_date }})::date, ({{ end_date }})::date) + 1, 0)
-                )
+        (
+            select
+                ({{ start_date }})::date as start_day,
+                ({{ end_date }})::date as end_day
+        ) as bounds,
+        lateral flatten(
+            input => array_generate_range(
+                0, greatest(coalesce(datediff(day, bounds.start_day, bounds.end_day) + 1, 0), 0)
             )
         ) as spine
 {%- endmacro %}

@@ -10,13 +10,13 @@
 
 {#-
     (1) DuckDB refuses a database.schema-qualified TEMPORARY table ("TEMPORARY table names can only use the temp
-    catalog"), which every incremental and snapshot run builds: on the emulator build it transient.
+    catalog"), which every incremental and snapshot run builds: on the emulator it is built transient.
 -#}
-{% macro snowflake__create_table_temporary_sql(relation, compiled_code) -%}
-    {%- if is_emulator() -%}
+{% macro snowflake__create_table_as(temporary, relation, compiled_code, language='sql') -%}
+    {%- if is_emulator() and temporary and language == 'sql' -%}
         {{ return(dbt.snowflake__create_table_transient_sql(relation, compiled_code)) }}
     {%- else -%}
-        {{ return(dbt.snowflake__create_table_temporary_sql(relation, compiled_code)) }}
+        {{ return(dbt.snowflake__create_table_as(temporary, relation, compiled_code, language)) }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -24,50 +24,56 @@
     (2) fakesnow's MERGE cannot resolve the unqualified column list dbt writes in `when not matched then insert (...)
     values (...)` ("Ambiguous reference to column name"): on the emulator the values are qualified with the source
     alias, DBT_INTERNAL_SOURCE (the same columns).
+    (3) fakesnow refuses a MERGE inside BEGIN ... COMMIT ("Attempting to write to database _fs_global in a
+    transaction"), and in server mode a failed statement inside a transaction makes the connector retry for
+    minutes: on the emulator dbt's DML (merge, delete+insert, append, snapshot merge) runs without the explicit
+    transaction dbt-snowflake wraps it in; each statement commits by itself.
 -#}
 {% macro snowflake__get_merge_sql(target, source_sql, unique_key, dest_columns, incremental_predicates) -%}
-    {%- set merge = dbt.snowflake__get_merge_sql(target, source_sql, unique_key, dest_columns, incremental_predicates) -%}
-    {%- if is_emulator() -%}
-        {%- set merge = emulator_qualify_insert_values(merge, dest_columns | map(attribute='name') | list) -%}
+    {%- if not is_emulator() -%}
+        {{ return(dbt.snowflake__get_merge_sql(target, source_sql, unique_key, dest_columns, incremental_predicates)) }}
     {%- endif -%}
-    {{ return(merge) }}
+    {%- set merge = dbt.default__get_merge_sql(target, source_sql, unique_key, dest_columns, incremental_predicates) -%}
+    {%- set columns = get_quoted_csv(dest_columns | map(attribute='name')).split(', ') -%}
+    {{ return(emulator_qualify_insert_values(merge, columns)) }}
 {%- endmacro %}
 
 {% macro snowflake__snapshot_merge_sql(target, source, insert_cols) -%}
-    {%- set merge = dbt.snowflake__snapshot_merge_sql(target, source, insert_cols) -%}
-    {%- if is_emulator() -%}
-        {%- set merge = emulator_qualify_insert_values(merge, insert_cols) -%}
+    {%- if not is_emulator() -%}
+        {{ return(dbt.snowflake__snapshot_merge_sql(target, source, insert_cols)) }}
     {%- endif -%}
-    {{ return(merge) }}
+    {{ return(emulator_qualify_insert_values(dbt.default__snapshot_merge_sql(target, source, insert_cols), insert_cols)) }}
 {%- endmacro %}
 
-{% macro emulator_qualify_insert_values(merge, column_names) -%}
-    {%- set quoted = get_quoted_csv(column_names) -%}
+{% macro snowflake__get_delete_insert_merge_sql(target, source, unique_key, dest_columns, incremental_predicates) -%}
+    {%- if not is_emulator() -%}
+        {{ return(dbt.snowflake__get_delete_insert_merge_sql(target, source, unique_key, dest_columns, incremental_predicates)) }}
+    {%- endif -%}
+    {{ return(dbt.default__get_delete_insert_merge_sql(target, source, unique_key, dest_columns, incremental_predicates)) }}
+{%- endmacro %}
+
+{% macro snowflake__get_incremental_append_sql(arg_dict) -%}
+    {%- if not is_emulator() -%}
+        {{ return(dbt.snowflake__get_incremental_append_sql(arg_dict)) }}
+    {%- endif -%}
+    {{ return(dbt.default__get_incremental_append_sql(arg_dict)) }}
+{%- endmacro %}
+
+{#- columns: the insert's columns as dbt wrote them (quoted or not), in its order. -#}
+{% macro emulator_qualify_insert_values(merge, columns) -%}
     {%- set qualified = [] -%}
-    {%- for name in quoted.split(', ') -%}
-        {%- do qualified.append('DBT_INTERNAL_SOURCE.' ~ name | trim) -%}
+    {%- for column in columns -%}
+        {%- do qualified.append('DBT_INTERNAL_SOURCE.' ~ column | trim) -%}
     {%- endfor -%}
-    {%- set unqualified_values = 'values (' ~ quoted ~ ')' -%}
-    {%- if unqualified_values not in merge -%}
+    {%- set listed = '(' ~ columns | join(', ') ~ ')' -%}
+    {%- set parts = merge.rsplit(listed, 1) -%}
+    {%- if parts | length != 2 or not parts[0].rstrip().lower().endswith('values') -%}
         {{ exceptions.raise_compiler_error(
-            "emulator_qualify_insert_values: dbt's merge no longer reads `" ~ unqualified_values ~ "`; update the "
+            "emulator_qualify_insert_values: dbt's merge no longer ends with `values " ~ listed ~ "`; update the "
             ~ "emulator accommodation in macros/emulator/emulator.sql"
         ) }}
     {%- endif -%}
-    {{ return(merge | replace(unqualified_values, 'values (' ~ qualified | join(', ') ~ ')')) }}
-{%- endmacro %}
-
-{#-
-    (3) fakesnow refuses a MERGE inside BEGIN ... COMMIT ("Attempting to write to database _fs_global in a
-    transaction"), and in server mode a failed statement inside a transaction makes the connector retry for
-    minutes: on the emulator the DML runs without the explicit transaction (each statement commits by itself).
--#}
-{% macro snowflake_dml_explicit_transaction(dml) -%}
-    {%- if is_emulator() -%}
-        {{ return(dml) }}
-    {%- else -%}
-        {{ return(dbt.snowflake_dml_explicit_transaction(dml)) }}
-    {%- endif -%}
+    {{ return(parts[0] ~ '(' ~ qualified | join(', ') ~ ')' ~ parts[1]) }}
 {%- endmacro %}
 
 {#-

@@ -27,14 +27,15 @@
 {%- endmacro %}
 
 {% macro snowflake__from_epoch_seconds(expression) -%}
-    to_timestamp_tz(cast({{ expression }} as number(38, 6)) * 1000000, 6)
+    convert_timezone('UTC', to_timestamp(cast({{ expression }} as double)))
 {%- endmacro %}
 
 {#-
     A timestamp without time zone as text in one explicit format, the same on every engine, for surrogate keys
     built from a timestamp: ISO 8601 with a space, 'YYYY-MM-DD HH24:MI:SS' and the fraction of a second to the
     microsecond without trailing zeros (none when it is zero), e.g. '1998-08-03 10:00:00', '1998-08-03
-    10:00:00.25'. This is PostgreSQL's own text of a timestamp (DateStyle ISO), so keys built before stay the same;
+    10:00:00.25': the six digits of the fraction without their trailing zeros, after a point unless none is left.
+    This is PostgreSQL's own text of a timestamp (DateStyle ISO), so keys built before stay the same;
     Snowflake's default text differs ('... 10:00:00.000'), hence the explicit format.
 -#}
 {% macro timestamp_text(expression) -%}
@@ -42,9 +43,17 @@
 {%- endmacro %}
 
 {% macro default__timestamp_text(expression) -%}
-    rtrim(rtrim(to_char({{ expression }}, 'YYYY-MM-DD HH24:MI:SS.US'), '0'), '.')
+    to_char({{ expression }}, 'YYYY-MM-DD HH24:MI:SS')
+    || coalesce('.' || nullif(rtrim(to_char({{ expression }}, 'US'), '0'), ''), '')
 {%- endmacro %}
 
 {% macro snowflake__timestamp_text(expression) -%}
-    rtrim(rtrim(to_char({{ expression }}, 'YYYY-MM-DD HH24:MI:SS.FF6'), '0'), '.')
+    {%- if is_emulator() -%}
+        {#- (6) fakesnow ignores to_char's format for a timestamp (and mis-reads rtrim and nanosecond()); DuckDB's
+            own text of a timestamp is this very format. -#}
+        cast({{ expression }} as varchar)
+    {%- else -%}
+        to_char({{ expression }}, 'YYYY-MM-DD HH24:MI:SS')
+        || coalesce('.' || nullif(rtrim(to_char({{ expression }}, 'FF6'), '0'), ''), '')
+    {%- endif -%}
 {%- endmacro %}

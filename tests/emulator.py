@@ -3,8 +3,7 @@
 ``Emulator`` starts one fakesnow server on a free port with its databases in a folder, and gives the environment
 that points dbt's ``snowflake`` target (profiles.yml) at it, with ``SNOWFLAKE_EMULATOR=fakesnow`` so the
 project's emulator accommodations (macros/emulator/emulator.sql) are on. ``land_raw_tpch`` is the ONE way raw
-data reaches the emulator in the tests: today a copy of a PostgreSQL warehouse's ``raw_tpch`` after a normal
-ingest; the ingestion's own Snowflake path can replace its body without any caller changing.
+data reaches the emulator in the tests: the ingestion's own emulator path.
 """
 
 from __future__ import annotations
@@ -20,13 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import snowflake.connector
-from helpers import query
-
-from ingest.config import Location
+import sqlglot
+from helpers import python, run
 
 DATABASE = "TPCH_WAREHOUSE"
-RAW_TABLES = ("region", "nation", "supplier", "customer", "part", "partsupp", "orders", "lineitem", "_dlt_loads")
-"""raw_tpch's tables the dbt project reads (the eight TPC-H tables and dlt's load log, for source freshness)."""
 
 
 @dataclass
@@ -55,8 +51,9 @@ class Emulator:
         )
         return env
 
-    def connect(self, schema: str = "PUBLIC") -> snowflake.connector.SnowflakeConnection:
+    def connect(self, schema: str = "PUBLIC", paramstyle: str = "pyformat") -> snowflake.connector.SnowflakeConnection:
         return snowflake.connector.connect(
+            paramstyle=paramstyle,
             account="fakesnow",
             user="fake",
             password="snow",
@@ -72,6 +69,18 @@ class Emulator:
         with contextlib.closing(self.connect()) as conn, contextlib.closing(conn.cursor()) as cursor:
             cursor.execute(statement)
             return cursor.fetchall()
+
+    def query_translated(
+        self, statement: str, params: object = None, schema: str = "PUBLIC"
+    ) -> tuple[list[str], list[tuple]]:
+        """(column names in lower case, rows) of a PostgreSQL statement, translated to Snowflake SQL, with
+        ``schema`` as the current schema (PostgreSQL's search_path)."""
+        with (
+            contextlib.closing(self.connect(schema, paramstyle="qmark")) as conn,
+            contextlib.closing(conn.cursor()) as cursor,
+        ):
+            cursor.execute(translated(statement), params)
+            return [column.name.lower() for column in cursor.description], cursor.fetchall()
 
 
 def _free_port() -> int:
@@ -112,61 +121,13 @@ def running_emulator(folder: Path) -> Iterator[Emulator]:
         log.close()
 
 
-_SNOWFLAKE_TYPES = {
-    "bigint": "number(38, 0)",
-    "integer": "number(38, 0)",
-    "smallint": "number(38, 0)",
-    "character varying": "varchar",
-    "text": "varchar",
-    "date": "date",
-    "timestamp with time zone": "timestamp_tz",
-    "timestamp without time zone": "timestamp_ntz",
-    "double precision": "float",
-    "boolean": "boolean",
-}
+def land_raw_tpch(env: dict[str, str]) -> None:
+    """Land the demo source's changes in the emulator's RAW_TPCH: the ONE way raw data reaches the emulator in the
+    tests. It is the product's own path, ``python ingest/run.py`` with the emulator's environment (the ingestion's
+    stage + PUT + COPY INTO landing on fakesnow, README "Running on Snowflake"), incremental like on PostgreSQL."""
+    run(python("ingest/run.py"), env, timeout=900)
 
 
-def _snowflake_type(data_type: str, precision: int | None, scale: int | None) -> str:
-    if data_type == "numeric":
-        return f"number({precision or 38}, {scale or 0})"
-    return _SNOWFLAKE_TYPES[data_type]
-
-
-def land_raw_tpch(warehouse: Location, emulator: Emulator, schema: str = "raw_tpch") -> dict[str, int]:
-    """Make the emulator's RAW_TPCH equal ``warehouse``'s raw_tpch (PostgreSQL, after ``ingest/run.py``).
-
-    Every table is replaced: same columns, Snowflake's types for raw's (NUMBER, VARCHAR, DATE, TIMESTAMP_TZ), every
-    row including the tombstones. Returns the rows landed per table.
-    """
-    landed: dict[str, int] = {}
-    with contextlib.closing(emulator.connect()) as conn, contextlib.closing(conn.cursor()) as cursor:
-        cursor.execute(f"create schema if not exists {DATABASE}.{schema}")
-        for table in RAW_TABLES:
-            columns = query(
-                warehouse,
-                """
-                select column_name, data_type, numeric_precision, numeric_scale
-                from information_schema.columns
-                where table_schema = %s and table_name = %s
-                order by ordinal_position""",
-                (schema, table),
-            )
-            if not columns:
-                raise RuntimeError(f"{schema}.{table} is missing in {warehouse.dbname}: run ingest/run.py first")
-            names = [name for name, *_ in columns]
-            definition = ", ".join(f"{name} {_snowflake_type(*rest)}" for name, *rest in columns)
-            target = f"{DATABASE}.{schema}.{table}"
-            cursor.execute(f"create or replace table {target} ({definition})")
-            select_list = ", ".join(
-                f"{name}::text" if data_type in ("timestamp with time zone", "numeric") else name
-                for name, data_type, *_ in columns
-            )
-            rows = query(warehouse, f"select {select_list} from {schema}.{table}")
-            placeholders = ", ".join(["%s"] * len(names))
-            batch = 5000
-            for start in range(0, len(rows), batch):
-                cursor.executemany(
-                    f"insert into {target} ({', '.join(names)}) values ({placeholders})", rows[start : start + batch]
-                )
-            landed[table] = len(rows)
-    return landed
+def translated(statement: str) -> str:
+    """A PostgreSQL statement of the harness in Snowflake SQL (sqlglot), the way the harness reads the emulator."""
+    return ";\n".join(sqlglot.transpile(statement, read="postgres", write="snowflake"))

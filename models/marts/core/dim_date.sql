@@ -44,10 +44,10 @@ calendar_range as (
             'line_date_range.first_date',
             "'" ~ var('dim_date_start_date') ~ "'::date",
         ]) }} as start_date,
-        {{ dbt.dateadd('day', var('dim_date_margin_days'), "coalesce(
+        ({{ dbt.dateadd('day', var('dim_date_margin_days'), "coalesce(
             " ~ greatest_ignoring_nulls(['order_date_range.last_date', 'line_date_range.last_date']) ~ ",
             '" ~ var('dim_date_start_date') ~ "'::date
-        )") }}::date as end_date
+        )") }})::date as end_date
     from order_date_range
     cross join line_date_range
 

@@ -9,14 +9,20 @@ the emulator accommodations (macros/emulator/) are off and the SQL is the real a
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlglot
-from emulator import running_emulator
+from emulator import Emulator, running_emulator
 from helpers import dbt, run
+
+from ingest.config import location
+from ingest.db import ensure_server
 
 # sqlglot's Snowflake reader accepts these PostgreSQL-only forms (or reads them as something else); Snowflake
 # refuses them or means something different. Each is named in the failure.
@@ -67,14 +73,68 @@ def test_the_gate_catches_postgres_only_sql():
 
 
 @pytest.fixture(scope="module")
-def compiled_for_snowflake(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
+    with running_emulator(tmp_path_factory.mktemp("fakesnow")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def compiled_for_snowflake(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("snowflake_compile")
-    with running_emulator(folder / "emulator") as emulator:
-        env = emulator.env(dict(os.environ))
-        del env["SNOWFLAKE_EMULATOR"]  # the real account's SQL, not the emulator's accommodations
-        env |= {"DBT_TARGET_PATH": str(folder / "target"), "DBT_LOG_PATH": str(folder / "logs")}
-        run(dbt("compile"), env, timeout=900)
+    env = emulator.env(dict(os.environ))
+    del env["SNOWFLAKE_EMULATOR"]  # the real account's SQL, not the emulator's accommodations
+    env |= {"DBT_TARGET_PATH": str(folder / "target"), "DBT_LOG_PATH": str(folder / "logs")}
+    run(dbt("compile"), env, timeout=900)
     return folder / "target" / "compiled" / "tpch_warehouse"
+
+
+# Chosen inputs of surrogate_key(): SQL expressions, and the same values as Python text (None for NULL).
+KEY_INPUTS = {
+    "integers": (["1", "23"], ["1", "23"]),
+    "separator_in_text": (["'1|2'", "'3'"], ["1|2", "3"]),
+    "null_and_empty": (["cast(null as varchar)", "''"], [None, ""]),
+    "decimal": (["cast(12.50 as numeric(15, 2))"], ["12.50"]),
+    "timestamp_whole_second": (
+        ["7", "{{ timestamp_text(\"cast('1998-08-03 10:00:00' as timestamp)\") }}"],
+        ["7", "1998-08-03 10:00:00"],
+    ),
+    "timestamp_fraction": (
+        ["7", "{{ timestamp_text(\"cast('1998-08-03 10:00:00.25' as timestamp)\") }}"],
+        ["7", "1998-08-03 10:00:00.25"],
+    ),
+    "timestamp_microsecond": (
+        ["{{ timestamp_text(\"cast('1900-01-01 00:00:00.000001' as timestamp)\") }}"],
+        ["1900-01-01 00:00:00.000001"],
+    ),
+}
+
+
+def python_key(values: list[str | None]) -> int:
+    """surrogate_key()'s definition (macros/keys/surrogate_key.sql), in Python."""
+    text = "|".join("null" if value is None else f"{len(value)}:{value}" for value in values)
+    return int(hashlib.md5(text.encode()).hexdigest()[:15], 16)
+
+
+def keys_on(env: dict[str, str], folder: Path) -> dict[str, int]:
+    columns = []
+    for name, (expressions, _) in KEY_INPUTS.items():
+        listed = ", ".join(f'"{expression}"' for expression in expressions)
+        columns.append(f"{{{{ surrogate_key([{listed}]) }}}} as {name}")
+    env = env | {"DBT_TARGET_PATH": str(folder / "target"), "DBT_LOG_PATH": str(folder / "logs")}
+    result = run([*dbt("--quiet", "show"), "--inline", f"select {', '.join(columns)}", "--output", "json"], env)
+    row = json.loads(result.stdout[result.stdout.index("{") :])["show"][0]
+    return {name.lower(): int(value) for name, value in row.items()}
+
+
+def test_surrogate_keys_are_the_same_on_both_engines(emulator: Emulator, tmp_path: Path):
+    """The same values give the same key on PostgreSQL and on Snowflake (the emulator), keys built from timestamps
+    included (timestamp_text's explicit format), and both equal surrogate_key's definition computed in Python."""
+    expected = {name: python_key(values) for name, (_, values) in KEY_INPUTS.items()}
+    ensure_server(location("warehouse"))
+    on_postgres = keys_on(dict(os.environ), tmp_path / "postgres")
+    on_snowflake = keys_on(emulator.env(dict(os.environ)), tmp_path / "snowflake")
+    assert on_postgres == expected
+    assert on_snowflake == expected
 
 
 def test_every_compiled_statement_is_snowflake_sql(compiled_for_snowflake: Path):

@@ -16,12 +16,10 @@ source as (
         c_mktsegment,
         c_comment,
         c_acctbal,
-        created_at,
-        updated_at,
-        _dlt_load_id
+        {{ raw_audit_columns() }}
     from {{ source('tpch', 'customer') }}
     -- Hard-deleted source rows stay in raw as tombstones; staging shows the source's current state.
-    where _deleted_at is null
+    where {{ raw_rows() }}
 
 ),
 

@@ -13,12 +13,10 @@ source as (
         ps_comment,
         ps_availqty,
         ps_supplycost,
-        created_at,
-        updated_at,
-        _dlt_load_id
+        {{ raw_audit_columns() }}
     from {{ source('tpch', 'partsupp') }}
     -- Hard-deleted source rows stay in raw as tombstones; staging shows the source's current state.
-    where _deleted_at is null
+    where {{ raw_rows() }}
 
 ),
 

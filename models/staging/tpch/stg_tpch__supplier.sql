@@ -15,12 +15,10 @@ source as (
         s_phone,
         s_comment,
         s_acctbal,
-        created_at,
-        updated_at,
-        _dlt_load_id
+        {{ raw_audit_columns() }}
     from {{ source('tpch', 'supplier') }}
     -- Hard-deleted source rows stay in raw as tombstones; staging shows the source's current state.
-    where _deleted_at is null
+    where {{ raw_rows() }}
 
 ),
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import snowflake.connector
 import sqlglot
 from helpers import python, run
+from sqlglot import exp
 
 DATABASE = "TPCH_WAREHOUSE"
 
@@ -31,6 +32,11 @@ class Emulator:
 
     port: int
     folder: Path
+
+    @property
+    def dbname(self) -> str:
+        """A name for this warehouse (the harness caches per warehouse database name)."""
+        return f"fakesnow_{self.port}_{DATABASE}"
 
     def env(self, base: dict[str, str]) -> dict[str, str]:
         """``base`` (the PostgreSQL test environment) with dbt pointed at the emulator's database."""
@@ -70,16 +76,30 @@ class Emulator:
             cursor.execute(statement)
             return cursor.fetchall()
 
+    def _tables_of(self, schemas: list[str]) -> dict[str, str]:
+        """Table name -> the first of ``schemas`` holding it (upper case): PostgreSQL's search_path beyond the first
+        schema, which Snowflake's current schema cannot express."""
+        listed = ", ".join(f"'{name.upper()}'" for name in schemas)
+        rows = self.query(
+            f"select table_schema, table_name from information_schema.tables where table_schema in ({listed})"
+        )
+        found: dict[str, str] = {}
+        for name in reversed([name.upper() for name in schemas]):
+            found |= {table: name for table_schema, table in rows if table_schema == name}
+        return found
+
     def query_translated(
         self, statement: str, params: object = None, schema: str = "PUBLIC"
     ) -> tuple[list[str], list[tuple]]:
         """(column names in lower case, rows) of a PostgreSQL statement, translated to Snowflake SQL, with
         ``schema`` as the current schema (PostgreSQL's search_path)."""
+        schemas = [name.strip() for name in schema.split(",")]
+        located = self._tables_of(schemas[1:]) if len(schemas) > 1 else {}
         with (
-            contextlib.closing(self.connect(schema, paramstyle="qmark")) as conn,
+            contextlib.closing(self.connect(schemas[0], paramstyle="qmark")) as conn,
             contextlib.closing(conn.cursor()) as cursor,
         ):
-            cursor.execute(translated(statement), params)
+            cursor.execute(translated(statement, located), params)
             return [column.name.lower() for column in cursor.description], cursor.fetchall()
 
 
@@ -128,6 +148,42 @@ def land_raw_tpch(env: dict[str, str]) -> None:
     run(python("ingest/run.py"), env, timeout=900)
 
 
-def translated(statement: str) -> str:
-    """A PostgreSQL statement of the harness in Snowflake SQL (sqlglot), the way the harness reads the emulator."""
-    return ";\n".join(sqlglot.transpile(statement, read="postgres", write="snowflake"))
+def _exact_sum(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.Select):
+        # PostgreSQL names an unaliased sum `sum`; `select from` (no column, in exists) is PostgreSQL's only.
+        node.set("expressions", [exp.alias_(e, "sum") if isinstance(e, exp.Sum) else e for e in node.expressions])
+        if not node.expressions:
+            node.set("expressions", [exp.Literal.number(1)])
+    if isinstance(node, exp.Sum) and not isinstance(node.this, exp.Cast):
+        node.set("this", exp.cast(node.this, "NUMBER(38, 6)", dialect="snowflake"))
+    return node
+
+
+def translated(statement: str, located: dict[str, str] | None = None) -> str:
+    """A PostgreSQL statement of the harness in Snowflake SQL (sqlglot), the way the harness reads the emulator.
+
+    One emulator accommodation on the reading side: fakesnow sums a NUMBER column as DOUBLE (30878735.84 comes back
+    30878735.840000022), unless the argument is cast, so every sum's argument is cast to NUMBER(38, 6), which holds
+    every measure of the star exactly (at most 6 decimals). Snowflake sums NUMBER exactly without it. Two PostgreSQL
+    forms of the harness's own queries are written the Snowflake way: an unaliased sum keeps PostgreSQL's name
+    `sum`, and `select from` (in exists) selects 1. ``located``
+    qualifies the tables of a PostgreSQL search_path beyond the current schema (``_tables_of``).
+    """
+    located = located or {}
+
+    def locate(node: exp.Expression, ctes: set[str]) -> exp.Expression:
+        if (
+            isinstance(node, exp.Table)
+            and not node.db
+            and node.name.upper() in located
+            and node.name.upper() not in ctes
+        ):
+            node.set("db", exp.to_identifier(located[node.name.upper()]))
+        return node
+
+    statements = []
+    for parsed in sqlglot.parse(statement, read="postgres"):
+        ctes = {cte.alias.upper() for cte in parsed.find_all(exp.CTE)}
+        tree = parsed.transform(_exact_sum).transform(lambda node, ctes=ctes: locate(node, ctes))
+        statements.append(tree.sql(dialect="snowflake"))
+    return ";\n".join(statements)

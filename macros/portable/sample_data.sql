@@ -6,7 +6,8 @@
         created_at, updated_at  the TPC-H epoch, 1992-01-01 00:00 UTC, for every row: one static version per member
                                 (the snapshots' timestamp strategy records it once, and never a change, since the
                                 sample never changes);
-        loaded_at               NULL (nothing was loaded);
+        loaded_at               the start of the dbt build that created the staging views (nothing was loaded:
+                                it is when the warehouse first read the sample);
         tombstones              none (the sample has no deletes; stg_tpch__lineitem_deletes is empty).
     Without the var (the default) these macros write exactly the raw_tpch columns the staging views always read.
 -#}
@@ -27,10 +28,10 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- dlt's load id of a raw row (NULL in sample-data mode). -#}
+{#- dlt's load id of a raw row: seconds since 1970 of its load (sample-data mode: of the build, as text). -#}
 {% macro raw_load_id() -%}
     {%- if sample_data_schema() -%}
-        cast(null as varchar) as _dlt_load_id
+        '{{ run_started_at.timestamp() }}' as _dlt_load_id
     {%- else -%}
         _dlt_load_id
     {%- endif -%}

@@ -42,14 +42,16 @@
     {%- if not is_emulator() -%}
         {{ return(dbt.snowflake__snapshot_merge_sql(target, source, insert_cols)) }}
     {%- endif -%}
-    {{ return(emulator_qualify_insert_values(dbt.default__snapshot_merge_sql(target, source, insert_cols), insert_cols)) }}
+    {%- set merge = dbt.default__snapshot_merge_sql(target, source, insert_cols) -%}
+    {{ return(emulator_qualify_insert_values(merge, insert_cols)) }}
 {%- endmacro %}
 
 {% macro snowflake__get_delete_insert_merge_sql(target, source, unique_key, dest_columns, incremental_predicates) -%}
+    {%- set arguments = [target, source, unique_key, dest_columns, incremental_predicates] -%}
     {%- if not is_emulator() -%}
-        {{ return(dbt.snowflake__get_delete_insert_merge_sql(target, source, unique_key, dest_columns, incremental_predicates)) }}
+        {{ return(dbt.snowflake__get_delete_insert_merge_sql(*arguments)) }}
     {%- endif -%}
-    {{ return(dbt.default__get_delete_insert_merge_sql(target, source, unique_key, dest_columns, incremental_predicates)) }}
+    {{ return(dbt.default__get_delete_insert_merge_sql(*arguments)) }}
 {%- endmacro %}
 
 {% macro snowflake__get_incremental_append_sql(arg_dict) -%}

@@ -2,13 +2,14 @@
 
 On the emulator (fakesnow in server mode, a real HTTP server the real Snowflake connector talks to), through
 the real command ``python ingest/run.py``: the demo source is landed, a simulated day is ingested, then a
-``--full-refresh``; each time raw's live rows equal the source's rows, value by value, and raw's tombstones
-equal the keys the simulator's truth log deleted. What the emulator cannot run (dlt's own load: see
+``--full-refresh``, then a day whose run is killed after its extraction and run again; each time raw's live
+rows equal the source's rows, value by value, and raw's tombstones equal the keys the simulator's truth log
+deleted. What the emulator cannot run (dlt's own load: see
 ingest/to_snowflake.py) is checked in what dlt generates for a real account: its resolved configuration,
 its PUT / COPY INTO and delete-insert merge SQL (parsed with sqlglot's Snowflake dialect).
 
-Cost: about 100 s on a loaded 2-core machine (SF 0.01, one day, five ingest runs, three of them short): one
-module-scoped scenario shared by the tests of this file.
+Cost: SF 0.01, two simulated days, seven ingest runs (four of them short), one module-scoped scenario shared
+by the tests of this file: about 60 s of CPU, 3-4 minutes of wall time on the loaded 2-core machine.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ import datetime as dt
 import decimal
 import os
 import shutil
+import signal
+import subprocess
+import time
 import uuid
 from pathlib import Path
 
@@ -29,7 +33,7 @@ import sqlglot
 from helpers import PRIMARY_KEYS, python, query, run
 
 from ingest import to_snowflake
-from ingest.config import STATE_DIR, TABLES, snowflake_location
+from ingest.config import ROOT, STATE_DIR, TABLES, snowflake_location
 
 pytestmark = pytest.mark.slow
 
@@ -180,6 +184,38 @@ def test_first_load_then_a_simulated_day_then_a_full_refresh_equal_the_source(la
     with snowflake_cursor(emulator, database) as cur:
         kept = assert_raw_is_the_truth(dbs, cur, "after --full-refresh", tables=["customer", "orders"])
     assert kept == {table: tombstones[table] for table in ("customer", "orders")}
+
+
+def test_a_run_killed_in_its_load_is_finished_by_the_next(landed_on_emulator, emulator):
+    """SIGKILL a day's run just after its last extraction (in normalize or the emulator's load), run again."""
+    dbs, env, database = landed_on_emulator
+    run(python("demo/source.py", "advance", "--days", "1"), env)
+    process = subprocess.Popen(
+        python("ingest/run.py"),
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    output = []
+    for line in process.stdout:
+        output.append(line)
+        if "extracted lineitem" in line:
+            time.sleep(1.0)
+            break
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)
+    rest, _ = process.communicate(timeout=60)
+    killed = "".join(output) + rest
+    assert "extracted lineitem" in killed and "ingested 8 table(s)" not in killed, (
+        "the run must be killed after extracting and before it ends:\n" + killed
+    )
+    rerun = ingest(env)
+    assert "load package(s) left by an interrupted run" in rerun, rerun
+    with snowflake_cursor(emulator, database) as cur:
+        assert_raw_is_the_truth(dbs, cur, "after a killed run and a rerun")
 
 
 def test_a_second_concurrent_run_stops_and_touches_nothing(landed_on_emulator):

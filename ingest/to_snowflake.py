@@ -169,7 +169,11 @@ class Warehouse:
 
     def prepare(self) -> None:
         """Create raw's schema when missing (the loader needs ``create schema`` on the database, or a DBA does it)."""
-        self.execute(f"create schema if not exists {self.location.database}.{self.schema}")
+        present = self.execute(
+            "select count(*) from information_schema.schemata where schema_name = %s", (self.schema,)
+        )
+        if not present[0][0]:
+            self.execute(f"create schema if not exists {self.location.database}.{self.schema}")
 
     def tables(self) -> set[str]:
         rows = self.execute("select table_name from information_schema.tables where table_schema = %s", (self.schema,))

@@ -1,5 +1,5 @@
 """Fixtures: fresh source and warehouse databases on the configured server (the embedded one by default), and
-the one simulated scenario that tests/test_harness.py and tests/test_star.py share.
+the one simulated scenario that the modules in ``SCENARIO_MODULES`` share.
 
 The suite runs in parallel (pytest-xdist, ``-n auto --dist loadscope`` in pyproject.toml): every module runs
 whole on one worker, so its module-scoped fixtures are built once, and the modules in ``SCENARIO_MODULES`` run
@@ -34,7 +34,7 @@ class Databases:
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("harness", "the shared scenario (tests/test_harness.py, tests/test_star.py)")
+    group = parser.getgroup("harness", "the shared scenario (tests/harness/scenario.py)")
     group.addoption(
         "--scale-factor",
         type=float,
@@ -54,7 +54,7 @@ def harness_options(pytestconfig: pytest.Config) -> tuple[float, int]:
     return pytestconfig.getoption("--scale-factor"), pytestconfig.getoption("--days")
 
 
-SCENARIO_MODULES = ("test_harness.py", "test_star.py")
+SCENARIO_MODULES = ("test_docs_site.py", "test_harness.py", "test_history.py", "test_star.py")
 """The modules that check the shared scenario: one xdist work unit, so the session builds the scenario once."""
 
 

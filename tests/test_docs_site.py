@@ -1,7 +1,8 @@
 """The documentation site, as a newcomer sees it: served over HTTP and opened in headless Chromium.
 
-On fresh databases (demo source at SF 0.01, one ingest, ``dbt build`` of every model, snapshot and seed) the
-test runs ``dbt docs generate`` and ``python docs/erd.py`` (what ``python3 quickstart.py`` does), serves the
+On the shared scenario's warehouse (tests/harness/scenario.py: every model, snapshot and seed built, four
+simulated days) the test runs ``dbt docs generate`` into a target folder of its own and ``python docs/erd.py``
+(what ``python3 quickstart.py`` does), serves the
 target folder with a static HTTP server (what ``dbt docs serve`` does) and drives Debian's ``chromium``
 through ``chromedriver`` (selenium). It checks that the overview is the project's (the bus matrix, the example
 questions), that the ERD image loaded (``naturalWidth > 0``) on the overview and on each fact's page, that a
@@ -54,15 +55,13 @@ def browser_paths() -> tuple[str, str]:
 
 
 @pytest.fixture(scope="module")
-def site(fresh_databases, tmp_path_factory) -> Path:
-    """The generated docs site (dbt's target folder with the ERD images in it)."""
-    dbs = fresh_databases("docs")
-    run(python("demo/source.py", "init", "--scale-factor", "0.01"), dbs.env)
-    run(python("ingest/run.py"), dbs.env)
-    run(dbt("build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"), dbs.env)
-    run(dbt("docs", "generate"), dbs.env)
-    run(python("docs/erd.py", "--asset-dir", str(tmp_path_factory.mktemp("erd"))), dbs.env)
-    return dbs.dbt_target
+def site(scenario_run, tmp_path_factory) -> Path:
+    """The generated docs site (a dbt target folder with the ERD images in it), from the scenario's warehouse."""
+    target = tmp_path_factory.mktemp("docs") / "target"
+    env = scenario_run.scenario.dbs.env | {"DBT_TARGET_PATH": str(target)}
+    run(dbt("docs", "generate"), env)
+    run(python("docs/erd.py", "--target-path", str(target), "--asset-dir", str(tmp_path_factory.mktemp("erd"))), env)
+    return target
 
 
 @pytest.fixture(scope="module")

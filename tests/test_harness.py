@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pytest
 from harness import CHECKS
+from harness.checks_queries import SSB_FOLDER, TPCH_FOLDER
 
 pytestmark = pytest.mark.slow
 
@@ -20,3 +21,13 @@ pytestmark = pytest.mark.slow
 def test_holds_after_every_day(scenario_run, name):
     failed = {day: found for day, found in scenario_run.problems[name].items() if found}
     assert not failed, "\n\n".join(f"after day {day}:\n" + "\n".join(found) for day, found in failed.items())
+
+
+def test_every_benchmark_query_is_a_check():
+    """The 13 SSB query files (run unchanged on schema ssb) and the 22 TPC-H queries are each a check above."""
+    ssb = {f"ssb_{path.stem}" for path in SSB_FOLDER.glob("*.sql")}
+    assert len(ssb) == 13, f"tests/ssb_queries/ holds {len(ssb)} queries, not SSB's 13: {sorted(ssb)}"
+    tpch = {f"tpch_{path.stem[:3]}" for path in TPCH_FOLDER.glob("q*_star.sql")}
+    assert tpch == {f"tpch_q{number:02d}" for number in range(1, 23)}, sorted(tpch)
+    missing = sorted((ssb | tpch) - set(CHECKS))
+    assert not missing, f"query files that no check runs: {missing}"

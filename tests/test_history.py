@@ -1,14 +1,15 @@
 """SCD2 history: the dbt snapshots equal the simulator's truth log, collapsed to the moments they ran.
 
-On fresh databases (demo source at SF 0.01, one ingest) ``dbt build`` runs once, then three times a
-simulated day is followed by ``ingest/run.py`` and ``dbt build``: four snapshot runs, one per business day.
-The expectation is computed here, independently of dbt: the source's rows before the first day, then the
-changes of ``demo.truth_log`` applied day by day, give each key's state at every run. For every key the
-snapshot must hold exactly those states, in order, with consecutive equal states collapsed into one version
-(within a day only the last change survives), each live version starting at its own ``updated_at`` and
-ending where the next starts, and a key deleted in the source closed by a deletion record
-(``dbt_is_deleted = 'True'``) that starts at the time of the run that found it gone. A second ``dbt build``
-without new data must not change a snapshot row.
+Read from the shared scenario (tests/harness/scenario.py): the demo source, one ingest and ``dbt build``, then
+each simulated day followed by ``ingest/run.py`` and ``dbt build``: one snapshot run per business day. The
+scenario records the source's snapshotted rows before the first day and each build's wall-clock window; the
+expectation is computed here, independently of dbt: those rows, then the changes of ``demo.truth_log`` applied
+day by day, give each key's state at every run. For every key the snapshot must hold exactly those states, in
+order, with consecutive equal states collapsed into one version (within a day only the last change survives),
+each live version starting at its own ``updated_at`` and ending where the next starts, and a key deleted in the
+source closed by a deletion record (``dbt_is_deleted = 'True'``) that starts at the time of the run that found
+it gone. The builds that follow the last day without new source data (a second ingest + build, a
+``--full-refresh`` build) must not change a snapshot row.
 """
 
 from __future__ import annotations
@@ -20,13 +21,13 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from helpers import PRIMARY_KEYS, STAGING_COLUMNS, dbt, python, query, run
+from harness.scenario import SNAPSHOTS
+from helpers import PRIMARY_KEYS, STAGING_COLUMNS, query
 
 pytestmark = pytest.mark.slow
 
-ENTITIES = ("customer", "supplier", "part", "partsupp")
+ENTITIES = SNAPSHOTS
 SNAPSHOT_SCHEMA = "snapshots"
-DAYS = 3
 CURRENT_VALID_TO = datetime(9999, 12, 31, tzinfo=UTC)
 DBT_COLUMNS = ("dbt_scd_id", "dbt_updated_at", "dbt_valid_from", "dbt_valid_to", "dbt_is_deleted")
 AUDIT_COLUMNS = ("loaded_at",)
@@ -91,7 +92,7 @@ def expected_versions(states: list[Row | None]) -> list[Version]:
     return versions
 
 
-def truth(dbs, table: str, day0: dict[Key, Row]) -> tuple[dict[Key, list[Version]], int]:
+def truth(dbs, table: str, day0: dict[Key, Row], simulated_days: int) -> tuple[dict[Key, list[Version]], int]:
     """Every key's expected versions from the day-0 rows and demo.truth_log; and how many keys changed more
     than once on one day (changes a daily snapshot must collapse)."""
     changes = query(
@@ -104,7 +105,9 @@ def truth(dbs, table: str, day0: dict[Key, Row]) -> tuple[dict[Key, list[Version
         (table,),
     )
     days = sorted({sim_date for sim_date, *_ in changes})
-    assert None not in days and len(days) == DAYS, f"demo.truth_log of {table}: expected {DAYS} days, got {days}"
+    assert None not in days and len(days) == simulated_days, (
+        f"demo.truth_log of {table}: expected {simulated_days} days, got {days}"
+    )
     state = dict(day0)
     timelines: dict[Key, list[Row | None]] = {key: [row] for key, row in day0.items()}
     per_day_changes: dict[tuple, int] = defaultdict(int)
@@ -124,9 +127,8 @@ def truth(dbs, table: str, day0: dict[Key, Row]) -> tuple[dict[Key, list[Version
     return {key: expected_versions(states) for key, states in timelines.items()}, collapsed
 
 
-def source_rows(dbs, table: str) -> dict[Key, Row]:
-    rows = query(dbs.source, f"select to_jsonb(source_row)::text from tpch.{table} as source_row")
-    return {key_of(table, row): row for row in (parse_row(text) for (text,) in rows)}
+def source_rows(texts: list[str], table: str) -> dict[Key, Row]:
+    return {key_of(table, row): row for row in (parse_row(text) for text in texts)}
 
 
 def snapshot_rows(dbs, table: str) -> dict[Key, list[Row]]:
@@ -143,15 +145,6 @@ def snapshot_rows(dbs, table: str) -> dict[Key, list[Row]]:
         row = source_names(table, parse_row(text))
         versions[key_of(table, row)].append(row)
     return versions
-
-
-def fingerprint(dbs, table: str) -> tuple[int, str]:
-    return query(
-        dbs.warehouse,
-        f"""
-        select count(*), coalesce(md5(string_agg(snapshot::text, E'\\n' order by snapshot::text)), '')
-        from {SNAPSHOT_SCHEMA}.{snapshot_name(table)} as snapshot""",
-    )[0]
 
 
 def describe_expected(version: Version) -> str:
@@ -205,28 +198,35 @@ def compare(
     return differences
 
 
-def timed_build(dbs) -> tuple[datetime, datetime]:
-    started = datetime.now(UTC)
-    run(dbt("build"), dbs.env)
-    return started, datetime.now(UTC)
+@dataclass
+class History:
+    dbs: object
+    days: int
+    day0: dict[str, dict[Key, Row]]
+    runs: list[tuple[datetime, datetime]]
+    fingerprints_after_last_build: dict[str, tuple[int, str]]
+    fingerprints_at_the_end: dict[str, tuple[int, str]]
 
 
 @pytest.fixture(scope="module")
-def history(landed):
-    """The four daily snapshot runs; the day-0 source rows and each run's wall-clock window."""
-    day0 = {table: source_rows(landed, table) for table in ENTITIES}
-    runs = [timed_build(landed)]
-    for _ in range(DAYS):
-        run(python("demo/source.py", "advance", "--days", "1"), landed.env)
-        run(python("ingest/run.py"), landed.env)
-        runs.append(timed_build(landed))
-    return landed, day0, runs
+def history(scenario_run) -> History:
+    """The shared scenario's snapshot runs: the day-0 source rows and each run's wall-clock window."""
+    record = scenario_run.history
+    return History(
+        scenario_run.scenario.dbs,
+        scenario_run.scenario.days,
+        {table: source_rows(record.source_day0[table], table) for table in ENTITIES},
+        record.build_windows,
+        record.fingerprints_after_last_build,
+        record.fingerprints_at_the_end,
+    )
 
 
 @pytest.mark.parametrize("table", ENTITIES)
 def test_snapshot_history_equals_the_truth_log(history, table):
-    dbs, day0, runs = history
-    expected, collapsed = truth(dbs, table, day0[table])
+    dbs, day0, runs = history.dbs, history.day0, history.runs
+    assert len(runs) == history.days + 1, f"expected one snapshot run per day, got {len(runs)} for {history.days} days"
+    expected, collapsed = truth(dbs, table, day0[table], history.days)
     got = snapshot_rows(dbs, table)
 
     some_row = next(iter(next(iter(got.values()))))
@@ -250,14 +250,14 @@ def test_snapshot_history_equals_the_truth_log(history, table):
         f"{snapshot_name(table)}: {len(versions)} rows, {len(expected)} keys, {changed} with history, "
         f"{deleted} deleted, {collapsed} key-days with several changes collapsed"
     )
-    assert changed > 0, f"no {table} changed over {DAYS} days: the comparison proved little"
+    assert changed > 0, f"no {table} changed over {history.days} days: the comparison proved little"
     if table == "customer":
         assert deleted > 0, "no customer was deleted: the deletion records went untested"
 
 
 @pytest.mark.parametrize("table", ENTITIES)
 def test_one_current_row_per_key(history, table):
-    dbs, _, _ = history
+    dbs = history.dbs
     key = ", ".join(snapshot_key(table))
     wrong = query(
         dbs.warehouse,
@@ -272,10 +272,12 @@ def test_one_current_row_per_key(history, table):
     assert not wrong, f"{snapshot_name(table)}: keys without exactly one current row ({key}, count): {wrong}"
 
 
-def test_a_second_build_without_new_data_changes_no_snapshot_row(history):
-    dbs, _, _ = history
-    before = {table: fingerprint(dbs, table) for table in ENTITIES}
-    timed_build(dbs)
-    after = {table: fingerprint(dbs, table) for table in ENTITIES}
+def test_builds_without_new_data_change_no_snapshot_row(history, scenario_run):
+    """After the last day's build the scenario ran a second ingest + build (the idempotence check) and a
+    ``dbt build --full-refresh``, with no change in the source between them."""
+    assert "idempotence" in scenario_run.problems, "the scenario ran without its idempotence check's second build"
+    assert scenario_run.star.full_refresh_ran_last, "the scenario did not end with a dbt build --full-refresh"
+    before, after = history.fingerprints_after_last_build, history.fingerprints_at_the_end
+    assert set(before) == set(after) == set(ENTITIES), (before, after)
     changed = {table: (before[table], after[table]) for table in ENTITIES if before[table] != after[table]}
     assert not changed, f"a build without new data changed snapshots (rows, md5) before -> after: {changed}"

@@ -1,9 +1,11 @@
-"""The one simulated scenario that tests/test_harness.py and tests/test_star.py check, run once per session.
+"""The one simulated scenario that test_harness.py, test_history.py and test_star.py check, once per session.
 
 On fresh databases: the demo source at the scenario's scale factor, ``ingest/run.py`` and ``dbt build`` (day 0);
 then for each simulated day ``demo/source.py advance --days 1``, ``ingest/run.py`` and ``dbt build``, every
 build green. After each day's build it records what tests/test_star.py asserts on (the fact keys of the lines
-of late-arriving customers; on the last day a copy of the facts as the incremental path built them), then runs
+of late-arriving customers; on the last day a copy of the facts as the incremental path built them) and what
+tests/test_history.py needs (the snapshotted source rows before day 1, each build's wall-clock window, the
+snapshots' fingerprints after the last day's build and at the end), then runs
 every check registered in tests/harness/ and keeps the problems each found. The last step the scenario
 guarantees is a ``dbt build --full-refresh`` (the ``full_refresh_equals_incremental`` check runs it; if that
 check did not, the scenario does), so test_star.py compares the incremental facts with a full refresh.
@@ -15,6 +17,7 @@ import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from helpers import dbt, execute, python, query, run
@@ -52,13 +55,33 @@ class StarRecord:
     """Whether the last dbt command of the scenario was a `dbt build --full-refresh`."""
 
 
+SNAPSHOTS = ("customer", "supplier", "part", "partsupp")
+"""The source tables the project snapshots (snapshots.snp_tpch__<table>), for tests/test_history.py."""
+
+
+@dataclass
+class HistoryRecord:
+    """What tests/test_history.py needs to compute the snapshots' expected history independently of dbt."""
+
+    source_day0: dict[str, list[str]] = field(default_factory=dict)
+    """Snapshotted source table -> its rows before the first simulated day, each as JSON text (to_jsonb)."""
+    build_windows: list[tuple[datetime, datetime]] = field(default_factory=list)
+    """Day -> the wall-clock start and end (UTC) of that day's `dbt build`, the snapshot run a deletion record
+    must be stamped within."""
+    fingerprints_after_last_build: dict[str, tuple[int, str]] = field(default_factory=dict)
+    fingerprints_at_the_end: dict[str, tuple[int, str]] = field(default_factory=dict)
+    """Each snapshot's row count and md5 after the last day's build, and after the rebuilds without new source
+    data that follow it (the idempotence check's ingest + build, the --full-refresh build)."""
+
+
 @dataclass
 class ScenarioRun:
-    """The scenario and what it found: every check's problems per day, and the star's record."""
+    """The scenario and what it found: every check's problems per day, and the star's and history's records."""
 
     scenario: Scenario
     problems: dict[str, dict[int, list[str]]]
     star: StarRecord
+    history: HistoryRecord = field(default_factory=HistoryRecord)
 
 
 def customer_keys_of(loc, customers: list[int]) -> dict[Line, int]:
@@ -87,11 +110,31 @@ def _fact_seconds(results: dict) -> dict[str, float]:
     }
 
 
-def _build(star: StarRecord, dbs) -> None:
-    started = time.monotonic()
+def _build(star: StarRecord, history: HistoryRecord, dbs) -> None:
+    started, wall_started = time.monotonic(), datetime.now(UTC)
     run(dbt("build"), dbs.env, timeout=1800)
     star.build_seconds.append(time.monotonic() - started)
+    history.build_windows.append((wall_started, datetime.now(UTC)))
     star.fact_seconds.append(_fact_seconds(_run_results(dbs)))
+
+
+def _source_rows(dbs, table: str) -> list[str]:
+    return [text for (text,) in query(dbs.source, f"select to_jsonb(source_row)::text from tpch.{table} as source_row")]
+
+
+def snapshot_fingerprints(loc) -> dict[str, tuple[int, str]]:
+    """Each snapshot's row count and the md5 of its rows in a fixed order."""
+    return {
+        table: tuple(
+            query(
+                loc,
+                f"""
+        select count(*), coalesce(md5(string_agg(snapshot::text, E'\\n' order by snapshot::text)), '')
+        from snapshots.snp_tpch__{table} as snapshot""",
+            )[0]
+        )
+        for table in SNAPSHOTS
+    }
 
 
 def _record_late_customers(star: StarRecord, dbs, day: int) -> None:
@@ -132,13 +175,17 @@ def run_scenario(
     scenario = Scenario(dbs, scale_factor, days)
     names = list(CHECKS) if checks is None else list(checks)
     result = ScenarioRun(scenario, {name: {} for name in names}, StarRecord())
-    star = result.star
+    star, history = result.star, result.history
     run(python("demo/source.py", "init", "--scale-factor", str(scale_factor)), dbs.env)
+    if record_star:
+        history.source_day0 = {table: _source_rows(dbs, table) for table in SNAPSHOTS}
     for day in range(days + 1):
         if day:
             run(python("demo/source.py", "advance", "--days", "1"), dbs.env)
         ingest(dbs)
-        _build(star, dbs)
+        _build(star, history, dbs)
+        if day == days and record_star:
+            history.fingerprints_after_last_build = snapshot_fingerprints(dbs.warehouse)
         if day and record_star:
             _record_late_customers(star, dbs, day)
         if day == days and record_star:
@@ -149,6 +196,7 @@ def run_scenario(
         return result
     if not _run_results(dbs)["args"].get("full_refresh"):
         run(dbt("build", "--full-refresh"), dbs.env, timeout=1800)
+    history.fingerprints_at_the_end = snapshot_fingerprints(dbs.warehouse)
     last = _run_results(dbs)
     star.full_refresh_ran_last = bool(last["args"].get("full_refresh")) and last["args"].get("which") == "build"
     star.fact_seconds.append(_fact_seconds(last))

@@ -82,6 +82,8 @@ class ScenarioRun:
     problems: dict[str, dict[int, list[str]]]
     star: StarRecord
     history: HistoryRecord = field(default_factory=HistoryRecord)
+    check_seconds: dict[str, float] = field(default_factory=dict)
+    """Each check's time over all days (where the scenario's time goes, besides its builds)."""
 
 
 def customer_keys_of(loc, customers: list[int]) -> dict[Line, int]:
@@ -191,7 +193,9 @@ def run_scenario(
         if day == days and record_star:
             _set_facts_aside(star, dbs)
         for name in names:
+            started = time.monotonic()
             result.problems[name][day] = CHECKS[name](scenario, day)
+            result.check_seconds[name] = result.check_seconds.get(name, 0.0) + time.monotonic() - started
     if not record_star:
         return result
     if not _run_results(dbs)["args"].get("full_refresh"):
@@ -203,6 +207,7 @@ def run_scenario(
     print(  # the figures a report quotes; shown with pytest -s -p no:xdist
         f"\nscenario SF {scale_factor}, {days} days: fact rows {star.rows_incremental}; dbt build seconds per day "
         f"{[round(seconds, 1) for seconds in star.build_seconds]}; facts' own seconds per build (the last is the "
-        f"--full-refresh) {star.fact_seconds}"
+        f"--full-refresh) {star.fact_seconds}; slowest checks (seconds over all days) "
+        f"{sorted(((round(t, 1), n) for n, t in result.check_seconds.items()), reverse=True)[:12]}"
     )
     return result

@@ -2,12 +2,13 @@
 
 How a table is ingested:
 
-- extraction with dlt's ``sql_table`` on the pyarrow backend (one Arrow batch per chunk, no per-row Python);
+- extraction with dlt's ``sql_table`` (its query, cursor and types), read by ``AdbcCopyTableLoader``: binary
+  ``COPY`` through the ADBC PostgreSQL driver straight into Arrow batches of ``chunk_size`` rows, no per-row Python;
 - incremental on ``updated_at``: a run reads only rows with ``updated_at`` after the last run's cursor
   (the source has an index on ``updated_at``, so the cost follows the number of changed rows). Like every
   cursor, it assumes a row's ``updated_at`` is stamped no earlier than the moment its change is committed
   relative to other changes: a transaction that commits long after stamping an older time can be missed;
-- loaded as parquet through the ADBC PostgreSQL driver, then merged on the table's primary key with dlt's
+- loaded as parquet through the ADBC PostgreSQL driver (one COPY per row group: memory stays flat), then merged on the table's primary key with dlt's
   ``delete-insert`` strategy (it deduplicates the staged rows on the key, so a file loaded twice by a
   resumed package still lands once); a unique index on the primary key in raw keeps the merge fast and
   makes a duplicate key impossible;

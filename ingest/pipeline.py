@@ -8,10 +8,10 @@ How a table is ingested:
   (the source has an index on ``updated_at``, so the cost follows the number of changed rows). Like every
   cursor, it assumes a row's ``updated_at`` is stamped no earlier than the moment its change is committed
   relative to other changes: a transaction that commits long after stamping an older time can be missed;
-- loaded as parquet through the ADBC PostgreSQL driver (one COPY per row group: memory stays flat), then merged on the table's primary key with dlt's
-  ``delete-insert`` strategy (it deduplicates the staged rows on the key, so a file loaded twice by a
-  resumed package still lands once); a unique index on the primary key in raw keeps the merge fast and
-  makes a duplicate key impossible;
+- loaded as parquet through the ADBC PostgreSQL driver (one COPY per row group: memory stays flat), then
+  merged on the table's primary key with dlt's ``delete-insert`` strategy (it deduplicates the staged rows on
+  the key, so a file loaded twice by a resumed package still lands once); a unique index on the primary key
+  in raw keeps the merge fast and makes a duplicate key impossible;
 - ``_deleted_at`` is part of every raw table: NULL for a row that exists in the source (see ingest/deletes.py
   for how deleted rows are marked).
 

@@ -38,6 +38,12 @@ FIXTURE_TABLES = """
 create table {schema}.pairs_with_duplicates (a integer, b integer);
 insert into {schema}.pairs_with_duplicates values (1, 2), (1, 2), (1, 23), (12, 3), (5, 5), (5, 5), (5, 5);
 
+create table {schema}.pairs_indexed_wider (a integer, b integer, c integer, unique (a, b, c));
+insert into {schema}.pairs_indexed_wider values (1, 2, 1), (1, 2, 2), (1, 23, 1), (12, 3, 1);
+
+create table {schema}.pairs_keyed (a integer, b integer, primary key (b, a));
+insert into {schema}.pairs_keyed values (1, 2), (1, 23), (12, 3), (2, 1);
+
 create table {schema}.pairs (a integer, b integer);
 insert into {schema}.pairs values (1, 2), (1, 23), (12, 3), (2, 1);
 

@@ -95,12 +95,13 @@ query an analyst would run on the source). The 13 SSB questions are asked of it 
 def _dbt(args: list[str], env: dict[str, str]) -> tuple[float, dict]:
     """Run dbt; (wall seconds, node seconds by resource type) from target/run_results.json."""
     dbt = str(Path(sys.executable).with_name("dbt"))
+    target = Path(env.get("DBT_TARGET_PATH", ROOT / "target"))
     started = time.perf_counter()
     result = subprocess.run([dbt, *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - started
     if result.returncode != 0:
         sys.exit(f"dbt {' '.join(args)} failed:\n{result.stdout[-4000:]}\n{result.stderr[-2000:]}")
-    results = json.loads((ROOT / "target" / "run_results.json").read_text())["results"]
+    results = json.loads((target / "run_results.json").read_text())["results"]
     nodes: dict[str, float] = {}
     slowest: list[tuple[float, str]] = []
     for node in results:
@@ -183,7 +184,9 @@ def query_pairs() -> list[tuple[str, str, str, str, str]]:
         source = TPCH_FOLDER / f"{number}_source.sql"
         pairs.append((f"tpch_{number}", SOURCE_SCHEMA, source.read_text(), STAR_SEARCH_PATH, star.read_text()))
     for name, (_, text) in SSB_EXPECTED.items():
-        pairs.append((f"ssb_{name}", SOURCE_SCHEMA, SSB_OVER_SOURCE + text, "ssb", (SSB_FOLDER / f"{name}.sql").read_text()))
+        pairs.append(
+            (f"ssb_{name}", SOURCE_SCHEMA, SSB_OVER_SOURCE + text, "ssb", (SSB_FOLDER / f"{name}.sql").read_text())
+        )
     return pairs
 
 
@@ -194,7 +197,7 @@ def measure_queries(source: Location, warehouse: Location, repeat: int = 1) -> l
     with conn.cursor() as cur:
         for statement in SOURCE_INDEXES:
             cur.execute(statement)
-        cur.execute(f"analyze")
+        cur.execute("analyze")
     conn.close()
     timings = []
     for name, source_path, source_text, star_path, star_text in query_pairs():
@@ -203,7 +206,10 @@ def measure_queries(source: Location, warehouse: Location, repeat: int = 1) -> l
             source_best = min(source_best, _timed_query(source, source_path, source_text))
             star_best = min(star_best, _timed_query(warehouse, star_path, star_text))
         timings.append(QueryTiming(name, source_best, star_best))
-        print(f"  {name:<12} source {source_best:8.3f} s  star {star_best:8.3f} s  ratio {star_best / source_best:6.2f}", flush=True)
+        print(
+            f"  {name:<12} source {source_best:8.3f} s  star {star_best:8.3f} s  ratio {star_best / source_best:6.2f}",
+            flush=True,
+        )
     return timings
 
 
@@ -261,7 +267,13 @@ def main() -> None:
     for loc in (source, warehouse):
         _admin(loc, f'drop database if exists "{loc.dbname}" with (force)')
         _admin(loc, f'create database "{loc.dbname}"')
-    env = dict(os.environ, SOURCE_DBNAME=source.dbname, WAREHOUSE_DBNAME=warehouse.dbname)
+    # dbt's own target folder, so a dbt command run meanwhile in this checkout does not mix its results in.
+    env = dict(
+        os.environ,
+        SOURCE_DBNAME=source.dbname,
+        WAREHOUSE_DBNAME=warehouse.dbname,
+        DBT_TARGET_PATH=str(ROOT / "target" / f"bench_star_{tag}"),
+    )
     python = sys.executable
     try:
         print(f"SF {args.scale_factor}: demo source, full ingest", flush=True)

@@ -14,8 +14,8 @@ On fresh databases of the configured server (the embedded one by default), dropp
   :data:`SSB_OVER_SOURCE`); side by side, alternating, the best of ``--repeat`` runs each. It prints every
   ratio star / source and their geometric mean (the aim: under 0.5, none over 1).
 
-The functions :func:`measure_builds` and :func:`measure_queries` take locations and an environment, so another
-command (benchmarks/run.py) can call them on databases it already built.
+The functions :func:`dbt_build`, :func:`measure_builds` and :func:`measure_queries` take locations and an
+environment, so benchmarks/run.py calls them on the databases it built (its dbt and query rows).
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ tests/harness/checks_queries.py without its truth-log history, which is the harn
 query an analyst would run on the source). The 13 SSB questions are asked of it with the harness's texts."""
 
 
-def _dbt(args: list[str], env: dict[str, str]) -> tuple[float, dict]:
+def dbt_build(args: list[str], env: dict[str, str]) -> tuple[float, dict]:
     """Run dbt; (wall seconds, node seconds by resource type) from target/run_results.json."""
     dbt = str(Path(sys.executable).with_name("dbt"))
     target = Path(env.get("DBT_TARGET_PATH", ROOT / "target"))
@@ -134,11 +134,11 @@ def measure_builds(source: Location, env: dict[str, str], days: int = 1) -> dict
     """``dbt build --full-refresh`` over the ingested warehouse, then ``days`` simulated days, their ingest and an
     incremental ``dbt build``: wall and node seconds of each, and the changed source rows."""
     python = sys.executable
-    full, full_nodes = _dbt(["build", "--full-refresh"], env)
+    full, full_nodes = dbt_build(["build", "--full-refresh"], env)
     _run([python, "demo/source.py", "advance", "--days", str(days)], env)
     changes = _changed_rows(source)
     ingest = _run([python, "ingest/run.py"], env)
-    incremental, incremental_nodes = _dbt(["build"], env)
+    incremental, incremental_nodes = dbt_build(["build"], env)
     return {
         "full_build_s": full,
         "full_nodes": full_nodes,

@@ -42,8 +42,10 @@ from typing import BinaryIO
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import psycopg2  # noqa: E402
+import star_benchmark  # noqa: E402
 from psycopg2 import sql  # noqa: E402
 
 from ingest.config import SOURCE_SCHEMA, STATE_DIR, TABLES, Location, location  # noqa: E402
@@ -79,6 +81,7 @@ RATIOS: list[tuple[str, str, str, float]] = [
     ("peak RSS, full / incremental ingest", "full_ingest_rss_mib", "incremental_ingest_rss_mib", 1),
     ("dbt incremental / full build", "dbt_incremental_build_s", "dbt_full_build_s", 1),
     ("star / source queries", "star_queries_s", "source_queries_s", 1),
+    ("SSB star / source queries", "ssb_star_queries_s", "ssb_source_queries_s", 1),
 ]
 """(label, numerator key, denominator key, multiplier); printed when both figures were recorded."""
 
@@ -170,6 +173,36 @@ def incremental_ingest(bench: Bench) -> None:
     run = bench.run_measured(python("ingest/run.py"))
     bench.record("incremental_ingest_s", run.seconds, "s")
     bench.record("incremental_ingest_rss_mib", run.peak_rss_mib, "MiB")
+
+
+@measurement("after_full_ingest")
+def dbt_full_build(bench: Bench) -> None:
+    seconds, nodes = star_benchmark.dbt_build(["build"], bench.env)
+    bench.record("dbt_full_build_s", seconds, "s")
+    bench.record("dbt_full_build_test_node_s", nodes["nodes"].get("test", 0.0), "s", "node seconds of data tests")
+
+
+@measurement("after_incremental_ingest")
+def dbt_incremental_build(bench: Bench) -> None:
+    seconds, nodes = star_benchmark.dbt_build(["build"], bench.env)
+    bench.record("dbt_incremental_build_s", seconds, "s")
+    bench.record(
+        "dbt_incremental_build_test_node_s", nodes["nodes"].get("test", 0.0), "s", "node seconds of data tests"
+    )
+
+
+@measurement("after_incremental_ingest")
+def star_and_source_queries(bench: Bench) -> None:
+    timings = star_benchmark.measure_queries(bench.source, bench.warehouse)
+    tpch = [timing for timing in timings if timing.name.startswith("tpch")]
+    bench.record("star_queries_s", sum(timing.star_s for timing in tpch), "s")
+    bench.record("source_queries_s", sum(timing.source_s for timing in tpch), "s")
+    bench.record("ssb_star_queries_s", sum(timing.star_s for timing in timings if timing not in tpch), "s")
+    bench.record("ssb_source_queries_s", sum(timing.source_s for timing in timings if timing not in tpch), "s")
+    ratios = [timing.ratio for timing in timings]
+    bench.record("query_ratio_geomean", star_benchmark.geometric_mean(ratios), "x", "star / source, 35 queries")
+    bench.record("query_ratio_max", max(ratios), "x", max(timings, key=lambda timing: timing.ratio).name)
+    bench.record("queries_slower_on_the_star", sum(ratio > 1 for ratio in ratios), "queries")
 
 
 # --- helpers of the measurements ---------------------------------------------------------------------------

@@ -38,6 +38,12 @@ FIXTURE_TABLES = """
 create table {schema}.pairs_with_duplicates (a integer, b integer);
 insert into {schema}.pairs_with_duplicates values (1, 2), (1, 2), (1, 23), (12, 3), (5, 5), (5, 5), (5, 5);
 
+create table {schema}.pairs_indexed_wider (a integer, b integer, c integer, unique (a, b, c));
+insert into {schema}.pairs_indexed_wider values (1, 2, 1), (1, 2, 2), (1, 23, 1), (12, 3, 1);
+
+create table {schema}.pairs_keyed (a integer, b integer, primary key (b, a));
+insert into {schema}.pairs_keyed values (1, 2), (1, 23), (12, 3), (2, 1);
+
 create table {schema}.pairs (a integer, b integer);
 insert into {schema}.pairs values (1, 2), (1, 23), (12, 3), (2, 1);
 
@@ -182,6 +188,31 @@ def test_each_fixture_test_finds_exactly_the_bad_rows(dbt_run: tuple[dict, dict[
                 f"{result['failures']} failures ({result['message']})"
             )
     assert not wrong, "\n".join(wrong)
+
+
+def test_unique_combination_reads_no_row_where_the_key_is_enforced(dbt_run, fixture_schema: str) -> None:
+    """On the table whose primary key enforces the pair, the test's scan never runs (PostgreSQL evaluates the
+    macro key_not_enforced once, before it); on the table whose unique index is wider, it does."""
+    _, results = dbt_run
+    loc = location("warehouse")
+    conn = psycopg2.connect(**loc.connect_kwargs())
+    plans = {}
+    try:
+        with conn.cursor() as cur:
+            for name in (
+                "unique_combination_trusts_an_enforced_primary_key",
+                "unique_combination_scans_despite_a_wider_unique_index",
+            ):
+                cur.execute("explain (analyze, costs off) " + results[name]["compiled_code"])
+                plans[name] = "\n".join(row[0] for row in cur.fetchall())
+    finally:
+        conn.close()
+    keyed, wider = (
+        next(line for line in plan.splitlines() if f"Seq Scan on {table}" in line)
+        for plan, table in zip(plans.values(), ("pairs_keyed", "pairs_indexed_wider"), strict=True)
+    )
+    assert "(never executed)" in keyed, plans
+    assert "(never executed)" not in wider and "rows=4" in wider, plans
 
 
 def test_custom_schema_is_used_as_is(dbt_run: tuple[dict, dict[str, dict]]) -> None:

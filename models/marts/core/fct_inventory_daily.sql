@@ -9,6 +9,9 @@
         incremental_strategy='merge',
         unique_key=['part_id', 'supplier_id', 'date_key'],
         on_schema_change='fail',
+        indexes=[
+            {'columns': ['date_key']},
+        ],
     )
 }}
 

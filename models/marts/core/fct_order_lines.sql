@@ -8,6 +8,9 @@
         incremental_strategy='merge',
         unique_key=['order_id', 'line_number'],
         on_schema_change='fail',
+        indexes=[
+            {'columns': ['part_key']},
+        ],
         post_hook=[
             "delete from {{ this }} as fact
             using {{ ref('stg_tpch__lineitem_deletes') }} as deleted_lines

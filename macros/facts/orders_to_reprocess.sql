@@ -1,0 +1,50 @@
+{#-
+    Which orders an incremental run of fct_orders computes again: the condition on `orders` (the candidate
+    orders, with order_id and updated_at) given the fact as it stands (`fact`), the priced lines (`lines`, with
+    order_id and updated_at) and the line tombstones (`line_deletes`, with order_id). The same rules as
+    order_lines_to_reprocess, per order. An order is taken when
+    (0) no fact row has an updated_at: every order (a first incremental run over an emptied table, or over a
+        table built before the column existed);
+    (a) its header changed in the source after the fact's latest updated_at less var fct_lookback_days days;
+    (b) one of its lines did (a line's change moves the order's totals and milestones);
+    (c) one of its lines has a tombstone (a deleted line leaves the order's counts and totals; purged orders
+        have no live header, so they cost nothing more; the cost follows the number of tombstones);
+    (d) the fact holds it with the unknown (-1) customer key and its order date key is within var
+        fct_rekey_days days of the fact's latest order date: a late-arriving customer re-keys it.
+-#}
+{% macro orders_to_reprocess(orders, lines, line_deletes, fact) -%}
+    {%- set changed_since -%}
+        (
+            select {{ dbt.dateadd('day', -var("fct_lookback_days"), 'max(changed.updated_at)') }}
+            from {{ fact }} as changed
+        )
+    {%- endset -%}
+    {%- set rekey_from_date_key -%}
+        (
+            select
+                {{ date_key(
+                    dbt.dateadd('day', -var("fct_rekey_days"), date_from_key('max(recent.order_date_key)'))
+                ) }}
+            from {{ fact }} as recent
+            where recent.order_date_key > 0
+        )
+    {%- endset -%}
+    not exists (select 1 from {{ fact }} as built where built.updated_at is not null)
+    or {{ orders }}.updated_at > {{ changed_since }}
+    or {{ orders }}.order_id in (
+        select changed_lines.order_id
+        from {{ lines }} as changed_lines
+        where changed_lines.updated_at > {{ changed_since }}
+    )
+    or {{ orders }}.order_id in (
+        select deleted_lines.order_id
+        from {{ line_deletes }} as deleted_lines
+    )
+    or {{ orders }}.order_id in (
+        select waiting.order_id
+        from {{ fact }} as waiting
+        where
+            waiting.order_date_key >= {{ rekey_from_date_key }}
+            and waiting.customer_key = {{ unknown_key() }}
+    )
+{%- endmacro %}

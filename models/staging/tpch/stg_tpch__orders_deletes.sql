@@ -1,0 +1,37 @@
+with
+
+source as (
+
+    select
+        o_orderkey,
+        {{ raw_deleted_at() }} as _deleted_at,
+        {{ raw_load_id() }}
+    from {{ source('tpch', 'orders') }}
+    -- Only the tombstones: orders hard-deleted in the source, which raw keeps with _deleted_at set.
+    where {{ raw_rows(tombstones=true) }}
+
+),
+
+renamed as (
+
+    select
+        -- keys
+        o_orderkey::bigint as order_id,
+
+        -- timestamps
+        _deleted_at::timestamptz as deleted_at,
+
+        -- audit
+        {{ from_epoch_seconds('_dlt_load_id') }} as loaded_at
+
+    from source
+
+),
+
+final as (
+
+    select * from renamed
+
+)
+
+select * from final

@@ -130,3 +130,112 @@ def location(side: str) -> Location:
         dbname=_first(f"{prefix}_DBNAME") or _DEFAULT_DBNAME[side],
         embedded=host is None,
     )
+
+
+TARGET_VARIABLE = "DBT_TARGET"
+"""The one switch between the two warehouses, shared with dbt (``profiles.yml``: ``target: env_var('DBT_TARGET')``):
+unset or ``dev`` is PostgreSQL, ``snowflake`` is Snowflake (ingest and dbt alike)."""
+TARGETS = {"dev": "postgres", "snowflake": "snowflake"}
+EMULATOR_VARIABLE = "SNOWFLAKE_EMULATOR"
+"""``fakesnow`` marks the Snowflake emulator (no account); ingest and dbt then take the emulator's paths."""
+
+
+def warehouse_kind() -> str:
+    """``postgres`` or ``snowflake``, from ``DBT_TARGET``; ValueError naming the variable for any other value."""
+    target = _first(TARGET_VARIABLE) or "dev"
+    if target not in TARGETS:
+        raise ValueError(
+            f"{TARGET_VARIABLE}={target!r} is not a target of this project: use 'dev' (PostgreSQL, the default) "
+            "or 'snowflake'"
+        )
+    return TARGETS[target]
+
+
+@dataclass(frozen=True)
+class SnowflakeLocation:
+    """A Snowflake account (or the fakesnow emulator): the same ``SNOWFLAKE_*`` variables the dbt target reads.
+
+    Raw lands in schema ``RAW_TPCH`` (``RAW_SCHEMA`` upper-cased) of ``SNOWFLAKE_DATABASE``; ``SNOWFLAKE_SCHEMA``
+    is dbt's default schema and unused by the ingest.
+    """
+
+    account: str
+    user: str
+    password: str
+    private_key_path: str
+    private_key_passphrase: str
+    role: str
+    warehouse: str
+    database: str
+    host: str
+    port: int | None
+    protocol: str
+    emulator: bool
+
+    @property
+    def raw_schema(self) -> str:
+        return RAW_SCHEMA.upper()
+
+    def connector_kwargs(self) -> dict[str, object]:
+        """Keyword arguments for ``snowflake.connector.connect``; every session runs in UTC."""
+        kwargs: dict[str, object] = {
+            "account": self.account,
+            "user": self.user,
+            "database": self.database,
+            "timezone": "UTC",
+            "application": "tpch-warehouse",
+        }
+        if self.password:
+            kwargs["password"] = self.password
+        for name in ("role", "warehouse", "host", "protocol"):
+            if getattr(self, name):
+                kwargs[name] = getattr(self, name)
+        if self.port:
+            kwargs["port"] = self.port
+        if self.private_key_path:
+            kwargs["private_key_file"] = self.private_key_path
+            if self.private_key_passphrase:
+                kwargs["private_key_file_pwd"] = self.private_key_passphrase
+        if self.emulator:
+            kwargs["network_timeout"] = 20  # the emulator answers at once: fail fast instead of retrying for minutes
+        return kwargs
+
+    def describe(self) -> str:
+        where = f"the emulator {self.host}:{self.port}" if self.emulator else f"account {self.account}"
+        return f"Snowflake database {self.database} on {where} (user {self.user})"
+
+
+SNOWFLAKE_REQUIRED = ("SNOWFLAKE_ACCOUNT", "SNOWFLAKE_USER", "SNOWFLAKE_DATABASE")
+
+
+def snowflake_location() -> SnowflakeLocation:
+    """Resolve the Snowflake warehouse from the ``SNOWFLAKE_*`` variables; ValueError naming what is missing."""
+    missing = [name for name in SNOWFLAKE_REQUIRED if not _first(name)]
+    if not _first("SNOWFLAKE_PASSWORD", "SNOWFLAKE_PRIVATE_KEY_PATH"):
+        missing.append("SNOWFLAKE_PASSWORD (or SNOWFLAKE_PRIVATE_KEY_PATH)")
+    if missing:
+        raise ValueError(
+            f"{TARGET_VARIABLE}=snowflake needs {', '.join(missing)} in the environment (README, Running on Snowflake)"
+        )
+    port_text = _first("SNOWFLAKE_PORT")
+    try:
+        port = int(port_text) if port_text else None
+    except ValueError:
+        raise ValueError(f"SNOWFLAKE_PORT must be a number, got {port_text!r}") from None
+    emulator = _first(EMULATOR_VARIABLE)
+    if emulator not in (None, "fakesnow"):
+        raise ValueError(f"{EMULATOR_VARIABLE}={emulator!r}: the only emulator supported is 'fakesnow' (or unset it)")
+    return SnowflakeLocation(
+        account=_first("SNOWFLAKE_ACCOUNT") or "",
+        user=_first("SNOWFLAKE_USER") or "",
+        password=_first("SNOWFLAKE_PASSWORD") or "",
+        private_key_path=_first("SNOWFLAKE_PRIVATE_KEY_PATH") or "",
+        private_key_passphrase=_first("SNOWFLAKE_PRIVATE_KEY_PASSPHRASE") or "",
+        role=_first("SNOWFLAKE_ROLE") or "",
+        warehouse=_first("SNOWFLAKE_WAREHOUSE") or "",
+        database=(_first("SNOWFLAKE_DATABASE") or "").upper(),
+        host=_first("SNOWFLAKE_HOST") or "",
+        port=port,
+        protocol=_first("SNOWFLAKE_PROTOCOL") or "",
+        emulator=emulator == "fakesnow",
+    )

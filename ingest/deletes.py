@@ -33,6 +33,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable, Iterator
+from typing import Protocol
 
 import psycopg2
 from psycopg2 import sql
@@ -246,9 +247,33 @@ def restore(warehouse: Location, keys: dict[str, list[str]]) -> dict[str, int]:
     return restored
 
 
+class Tombstones(Protocol):
+    """The three warehouse-side steps of the delete protocol, for one warehouse engine."""
+
+    def apply(self, keys: dict[str, list[str]]) -> dict[str, int]: ...
+    def hold(self, tables: list[str]) -> None: ...
+    def restore(self, keys: dict[str, list[str]]) -> dict[str, int]: ...
+
+
+class PostgresTombstones:
+    """The steps above (``apply``, ``hold``, ``restore``) on a PostgreSQL warehouse."""
+
+    def __init__(self, warehouse: Location) -> None:
+        self.warehouse = warehouse
+
+    def apply(self, keys: dict[str, list[str]]) -> dict[str, int]:
+        return apply(self.warehouse, keys)
+
+    def hold(self, tables: list[str]) -> None:
+        hold(self.warehouse, tables)
+
+    def restore(self, keys: dict[str, list[str]]) -> dict[str, int]:
+        return restore(self.warehouse, keys)
+
+
 @contextlib.contextmanager
 def every_delete_becomes_a_tombstone(
-    warehouse: Location,
+    warehouse: Location | Tombstones,
     keys: dict[str, list[str]],
     reloaded: list[str],
     extract_log: Callable[[], None],
@@ -268,8 +293,10 @@ def every_delete_becomes_a_tombstone(
     4. ``restore`` the held tombstones whose key did not return, then ``apply`` the log to raw.
 
     Yields the rows marked deleted per table, filled in when the block ends. Every step is idempotent, so a
-    run killed anywhere is mended by the next.
+    run killed anywhere is mended by the next. ``warehouse`` is a PostgreSQL location or the steps of another
+    engine (ingest/to_snowflake.py).
     """
+    steps = PostgresTombstones(warehouse) if isinstance(warehouse, Location) else warehouse
     marked: dict[str, int] = {}
 
     def add(rows_per_table: dict[str, int]) -> None:
@@ -279,13 +306,13 @@ def every_delete_becomes_a_tombstone(
     if reloaded:
         extract_log()
         load()
-        add(apply(warehouse, keys))
-        hold(warehouse, reloaded)
+        add(steps.apply(keys))
+        steps.hold(reloaded)
     extract_log()
     yield marked
-    for table, rows in restore(warehouse, keys).items():
+    for table, rows in steps.restore(keys).items():
         if rows:
             log.info("  kept %s tombstone(s) of %s.%s through the full reload", f"{rows:,}", RAW_SCHEMA, table)
-    add(apply(warehouse, keys))
+    add(steps.apply(keys))
     for table, rows in marked.items():
         log.info("  marked %s row(s) of %s.%s deleted in the source", f"{rows:,}", RAW_SCHEMA, table)

@@ -29,8 +29,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest import deletes, schema_changes
-from ingest.config import CURSOR_COLUMN, RAW_SCHEMA, ROOT, SOURCE_SCHEMA, STATE_DIR, Location
+from ingest import deletes, schema_changes, to_snowflake
+from ingest.config import CURSOR_COLUMN, RAW_SCHEMA, ROOT, SOURCE_SCHEMA, STATE_DIR, Location, SnowflakeLocation
 from ingest.db import connect, session
 from ingest.errors import IngestError
 
@@ -290,9 +290,13 @@ def prepare_warehouse(warehouse: Location) -> None:
             )
 
 
-def run(source: Location, warehouse: Location, tables: Iterable[str], full_refresh: bool = False) -> RunResult:
+def run(
+    source: Location, warehouse: Location | SnowflakeLocation, tables: Iterable[str], full_refresh: bool = False
+) -> RunResult:
     """Ingest ``tables`` from ``source`` into ``warehouse``: check, then (deletes around) extract, normalize,
-    load, then index."""
+    load, then index. A Snowflake ``warehouse`` takes the same steps (ingest/to_snowflake.py says what differs)."""
+    if isinstance(warehouse, SnowflakeLocation):
+        return _run_snowflake(source, warehouse, list(tables), full_refresh)
     tables = list(tables)
     started = time.monotonic()
     keys = primary_keys(source, tables)
@@ -302,34 +306,92 @@ def run(source: Location, warehouse: Location, tables: Iterable[str], full_refre
         reload = schema_changes.check(source, warehouse, tables).reload
         deletes.install(source, keys)
         pipeline = make_pipeline(warehouse)
-        result = RunResult(tables={table: TableResult(table) for table in tables})
-        _finish_interrupted_run(pipeline, result)
-
-        refreshed = [table for table in tables if full_refresh or table in reload]
-        with deletes.every_delete_becomes_a_tombstone(
-            warehouse,
-            keys,
-            reloaded=refreshed,
-            extract_log=lambda: _extract(pipeline, delete_log_resource(source), DELETE_LOG),
-            load=lambda: result.add_loaded(_normalize_and_load(pipeline)),
-        ) as marked:
-            for table in tables:
-                _extract_table(pipeline, source, table, keys[table], result.tables[table], reload=table in refreshed)
-            result.add_loaded(_normalize_and_load(pipeline))
-        result.add_marked(marked)
+        result = _load_tables(
+            source,
+            pipeline,
+            keys=keys,
+            tables=tables,
+            full_refresh=full_refresh,
+            reload=reload,
+            tombstones=warehouse,
+            load=pipeline.load,
+        )
         ensure_raw_indexes(warehouse, keys | {deletes.RAW_TABLE: ["seq"]})
     result.seconds = time.monotonic() - started
     return result
 
 
-def _finish_interrupted_run(pipeline: dlt.Pipeline, result: RunResult) -> None:
+def _run_snowflake(source: Location, location: SnowflakeLocation, tables: list[str], full_refresh: bool) -> RunResult:
+    """The same run into Snowflake: dlt's load on an account, the emulator's path on fakesnow (no indexes)."""
+    started = time.monotonic()
+    keys = primary_keys(source, tables)
+    warehouse = to_snowflake.Warehouse(location)
+    try:
+        with to_snowflake.exclusive_run(source, location):
+            warehouse.prepare()
+            reload = schema_changes.check(source, None, tables, raw_columns=warehouse.raw_columns(tables)).reload
+            deletes.install(source, keys)
+            pipeline = dlt.pipeline(
+                pipeline_name=PIPELINE_NAME,
+                destination=to_snowflake.destination(location),
+                dataset_name=RAW_SCHEMA,
+                pipelines_dir=to_snowflake.pipelines_dir(location),
+                progress="log" if os.environ.get("INGEST_DLT_PROGRESS") else None,
+            )
+            load = (lambda: warehouse.load_packages(pipeline)) if location.emulator else pipeline.load
+            result = _load_tables(
+                source,
+                pipeline,
+                keys=keys,
+                tables=tables,
+                full_refresh=full_refresh,
+                reload=reload,
+                tombstones=warehouse.tombstones,
+                load=load,
+            )
+    finally:
+        warehouse.close()
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _load_tables(
+    source: Location,
+    pipeline: dlt.Pipeline,
+    *,
+    keys: dict[str, list[str]],
+    tables: list[str],
+    full_refresh: bool,
+    reload: set[str],
+    tombstones: Location | deletes.Tombstones,
+    load: Callable[[], object],
+) -> RunResult:
+    """Finish what a killed run left, then the delete log and the tables, extracted, normalized and loaded."""
+    result = RunResult(tables={table: TableResult(table) for table in tables})
+    _finish_interrupted_run(pipeline, result, load)
+    refreshed = [table for table in tables if full_refresh or table in reload]
+    with deletes.every_delete_becomes_a_tombstone(
+        tombstones,
+        keys,
+        reloaded=refreshed,
+        extract_log=lambda: _extract(pipeline, delete_log_resource(source), DELETE_LOG),
+        load=lambda: result.add_loaded(_normalize_and_load(pipeline, load)),
+    ) as marked:
+        for table in tables:
+            _extract_table(pipeline, source, table, keys[table], result.tables[table], reload=table in refreshed)
+        result.add_loaded(_normalize_and_load(pipeline, load))
+    result.add_marked(marked)
+    return result
+
+
+def _finish_interrupted_run(pipeline: dlt.Pipeline, result: RunResult, load: Callable[[], object]) -> None:
     """Normalize and load the packages a killed run left behind (mending a normalize cut short first)."""
     _repair_interrupted_normalize(pipeline)
     if pipeline.has_pending_data:
         pending = pipeline.list_extracted_load_packages() + pipeline.list_normalized_load_packages()
         result.resumed_packages = len(pending)
         log.info("finishing %d load package(s) left by an interrupted run", len(pending))
-        result.add_loaded(_normalize_and_load(pipeline))
+        result.add_loaded(_normalize_and_load(pipeline, load))
 
 
 def _extract_table(
@@ -391,15 +453,15 @@ def _extract(pipeline: dlt.Pipeline, resource: DltResource, name: str, refresh: 
         raise IngestError(f"extracting source table {name} failed: {_root_cause(error)}") from error
 
 
-def _normalize_and_load(pipeline: dlt.Pipeline) -> dict[str, int]:
-    """Normalize and load every pending package; return rows loaded per table."""
+def _normalize_and_load(pipeline: dlt.Pipeline, load: Callable[[], object]) -> dict[str, int]:
+    """Normalize and load every pending package (``load``: dlt's, or the emulator's path); return rows per table."""
     step = "normalize"
     started = time.monotonic()
     try:
         pipeline.normalize()
         counts = dict(pipeline.last_trace.last_normalize_info.row_counts) if pipeline.last_trace else {}
         step = "load"
-        pipeline.load()
+        load()
         rows = sum(
             count for table, count in counts.items() if not table.startswith("_dlt") and table != deletes.RAW_TABLE
         )

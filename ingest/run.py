@@ -21,7 +21,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ingest import deletes, pipeline, roles
-from ingest.config import RAW_SCHEMA, TABLES, Location, location
+from ingest.config import RAW_SCHEMA, TABLES, Location, SnowflakeLocation, location, snowflake_location, warehouse_kind
 from ingest.errors import IngestError
 
 log = logging.getLogger("ingest")
@@ -51,13 +51,21 @@ def create_demo_source_if_empty(source: Location, scale_factor: float) -> None:
     ensure_demo_source(source, scale_factor)
 
 
+def _warehouse() -> Location | SnowflakeLocation:
+    """PostgreSQL, or Snowflake when DBT_TARGET=snowflake (the switch dbt's profiles.yml reads too)."""
+    if warehouse_kind() == "snowflake":
+        return snowflake_location()
+    # On the embedded server the ingest writes as the loader role, which may write raw_tpch only (ingest/roles.py).
+    return roles.as_role(location("warehouse"), roles.LOADER)
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python ingest/run.py",
         description=__doc__.split("\n")[0],
         epilog="Connections: SOURCE_* and WAREHOUSE_* variables (HOST, PORT, USER, PASSWORD, DBNAME), then the "
         "standard PG* variables; with no host set, the embedded PostgreSQL on 127.0.0.1:54329. "
-        "See the README.",
+        "DBT_TARGET=snowflake loads into Snowflake instead (SNOWFLAKE_* variables). See the README.",
     )
     parser.add_argument(
         "--tables",
@@ -91,18 +99,21 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     if args.verbose:
         os.environ["RUNTIME__LOG_LEVEL"] = "INFO"
-    # On the embedded server the ingest writes as the loader role, which may write raw_tpch only (ingest/roles.py).
-    source, warehouse = location("source"), roles.as_role(location("warehouse"), roles.LOADER)
+    try:
+        source, warehouse = location("source"), _warehouse()
+    except ValueError as error:
+        log.error("error: %s", error)
+        return 1
     try:
         if args.print_delete_capture_sql:
             print(deletes.install_sql(pipeline.primary_keys(source, args.tables)))
             return 0
         create_demo_source_if_empty(source, args.scale_factor)
         log.info(
-            "ingesting %d table(s) from %s into %s.%s",
+            "ingesting %d table(s) from %s into %s, schema %s",
             len(args.tables),
             source.describe(),
-            warehouse.dbname,
+            warehouse.describe(),
             RAW_SCHEMA,
         )
         result = pipeline.run(source, warehouse, args.tables, full_refresh=args.full_refresh)

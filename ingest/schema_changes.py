@@ -67,11 +67,21 @@ def _columns(loc: Location, schema: str, tables: list[str]) -> dict[str, dict[st
     return columns
 
 
-def check(source: Location, warehouse: Location, tables: list[str]) -> Changes:
-    """Say what changed in the source's columns since raw was landed; stop on a change raw cannot hold."""
+def check(
+    source: Location,
+    warehouse: Location | None,
+    tables: list[str],
+    raw_columns: dict[str, dict[str, str]] | None = None,
+) -> Changes:
+    """Say what changed in the source's columns since raw was landed; stop on a change raw cannot hold.
+
+    Raw's columns are read from the PostgreSQL ``warehouse``, or given as ``raw_columns`` (table -> column ->
+    PostgreSQL type name) by another engine (ingest/to_snowflake.py).
+    """
     changes = Changes()
     source_columns = _columns(source, SOURCE_SCHEMA, tables)
-    raw_columns = _columns(warehouse, RAW_SCHEMA, tables)
+    if raw_columns is None:
+        raw_columns = _columns(warehouse, RAW_SCHEMA, tables)
     problems = []
     for table in tables:
         raw = {name: kind for name, kind in raw_columns.get(table, {}).items() if name not in INGEST_COLUMNS}

@@ -143,6 +143,10 @@ def connection(loc: Location):
 
 
 def query(loc: Location, statement: str, params: Sequence[object] | None = None) -> list[tuple]:
+    """Rows of ``statement`` (PostgreSQL SQL) on ``loc``; on the Snowflake emulator (tests/emulator.py) it is
+    translated to Snowflake SQL there, so the harness's checks run unchanged against either warehouse."""
+    if hasattr(loc, "query_translated"):
+        return loc.query_translated(statement, params)[1]
     with connection(loc) as conn, conn.cursor() as cur:
         cur.execute(statement, params)
         return cur.fetchall() if cur.description else []

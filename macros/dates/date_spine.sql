@@ -5,6 +5,10 @@
     zone, so the session time zone and daylight-saving changes cannot skip or repeat a day.
 -#}
 {% macro date_spine(start_date, end_date) -%}
+    {{ return(adapter.dispatch('date_spine')(start_date, end_date)) }}
+{%- endmacro %}
+
+{% macro default__date_spine(start_date, end_date) -%}
     select spine.date_day::date as date_day
     from
         generate_series(
@@ -12,4 +16,24 @@
             ({{ end_date }})::date::timestamp,
             interval '1 day'
         ) as spine (date_day)
+{%- endmacro %}
+
+
+{#-
+    Snowflake has no generate_series: the day offsets are an array (array_generate_range), flattened laterally
+    beside the bounds, so the number of days needs no constant.
+-#}
+{% macro snowflake__date_spine(start_date, end_date) -%}
+    select dateadd(day, spine.value::integer, bounds.start_day)::date as date_day
+    from
+        (
+            select
+                ({{ start_date }})::date as start_day,
+                ({{ end_date }})::date as end_day
+        ) as bounds,
+        lateral flatten(
+            input => array_generate_range(
+                0, greatest(coalesce(datediff(day, bounds.start_day, bounds.end_day) + 1, 0), 0)
+            )
+        ) as spine
 {%- endmacro %}

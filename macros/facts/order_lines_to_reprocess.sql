@@ -12,7 +12,7 @@
 {% macro order_lines_to_reprocess(lines, fact) -%}
     {%- set changed_since -%}
         (
-            select max(changed.updated_at) - interval '{{ var("fct_lookback_days") }} days'
+            select {{ dbt.dateadd('day', -var("fct_lookback_days"), 'max(changed.updated_at)') }}
             from {{ fact }} as changed
         )
     {%- endset -%}
@@ -20,7 +20,7 @@
         (
             select
                 {{ date_key(
-                    "to_date(max(recent.order_date_key)::text, 'YYYYMMDD') - " ~ var("fct_rekey_days")
+                    dbt.dateadd('day', -var("fct_rekey_days"), date_from_key('max(recent.order_date_key)'))
                 ) }}
             from {{ fact }} as recent
             where recent.order_date_key > 0

@@ -8,6 +8,10 @@
     updated"), and the grant is skipped once the role has the usage.
 -#}
 {% macro grant_select_to_reporter() -%}
+    {{ return(adapter.dispatch('grant_select_to_reporter')()) }}
+{%- endmacro %}
+
+{% macro default__grant_select_to_reporter() -%}
     {%- set role = var('reporter_role') -%}
     {%- set allowed = [] -%}
     {%- set personal = [] -%}
@@ -42,4 +46,27 @@
         end if;
     end
     $grant$
+{%- endmacro %}
+
+
+{#-
+    Snowflake grants privileges on whole objects only (no column privileges): the reporter role gets usage on the
+    schema and select on a model without personal data; a model with a column marked pii gets no grant (a secure
+    view or a masking policy is the Snowflake way to hide columns, left to the account's owner). Nothing happens
+    where the role does not exist, nor on the emulator (fakesnow has no roles).
+-#}
+{% macro snowflake__grant_select_to_reporter() -%}
+    {%- set role = var('reporter_role') -%}
+    {%- set has_personal_data = model.columns.values() | selectattr('meta') | map(attribute='meta')
+        | selectattr('pii') | list | length > 0 -%}
+    {%- set role_exists = false -%}
+    {%- if execute and not is_emulator() and not has_personal_data -%}
+        {%- set role_exists = run_query("show roles like '" ~ role ~ "'") | length > 0 -%}
+    {%- endif -%}
+    {%- if role_exists -%}
+        grant usage on schema {{ this.database }}.{{ this.schema }} to role {{ role }};
+        grant select on {{ this }} to role {{ role }}
+    {%- else -%}
+        select 1 as no_grant_for_{{ role }}
+    {%- endif -%}
 {%- endmacro %}

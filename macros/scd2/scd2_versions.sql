@@ -12,18 +12,20 @@
 {% macro scd2_versions(snapshot_versions, member_id, versioned_columns) -%}
     {%- set member = (member_id if member_id is string else member_id | join(", ")) -%}
     {%- set tracked = versioned_columns + ['is_deleted'] -%}
+    {#- Written out at each use: Snowflake has no named WINDOW clause. -#}
+    {%- set member_history = "(partition by " ~ member ~ " order by snapshot_valid_from)" -%}
     {%- set changes = [] -%}
     {%- for column in tracked -%}
-        {%- do changes.append(column ~ " is distinct from lag(" ~ column ~ ") over member_history") -%}
+        {%- do changes.append(column ~ " is distinct from lag(" ~ column ~ ") over " ~ member_history) -%}
     {%- endfor -%}
     select
         {{ member }},
         {{ tracked | join(",\n        ") }},
         case
-            when row_number() over member_history = 1 then {{ scd2_floor() }}
+            when row_number() over {{ member_history }} = 1 then {{ scd2_floor() }}
             else snapshot_valid_from
         end as valid_from,
-        coalesce(lead(snapshot_valid_from) over member_history, member_valid_to) as valid_to
+        coalesce(lead(snapshot_valid_from) over {{ member_history }}, member_valid_to) as valid_to
     from (
         select
             {{ member }},
@@ -31,12 +33,10 @@
             snapshot_valid_from,
             max(snapshot_valid_to) over (partition by {{ member }}) as member_valid_to,
             (
-                row_number() over member_history = 1
+                row_number() over {{ member_history }} = 1
                 or {{ changes | join("\n                or ") }}
             ) as is_version_start
         from {{ snapshot_versions }}
-        window member_history as (partition by {{ member }} order by snapshot_valid_from)
     ) as version_starts
     where is_version_start
-    window member_history as (partition by {{ member }} order by snapshot_valid_from)
 {%- endmacro %}

@@ -27,7 +27,7 @@ load_clock as (
 
     select
         loaded_at,
-        max(max(updated_at)) over (order by loaded_at rows unbounded preceding) as business_time
+        max(max(updated_at)) over (order by loaded_at rows between unbounded preceding and current row) as business_time
     from snapshot_versions
     where not is_deleted
     group by loaded_at
@@ -74,7 +74,7 @@ business_versions as (
             when snapshot_versions.is_deleted
                 then greatest(
                     coalesce(deletion_business_times.business_time, snapshot_versions.updated_at),
-                    snapshot_versions.updated_at + interval '1 microsecond'
+                    {{ dbt.dateadd('microsecond', 1, 'snapshot_versions.updated_at') }}
                 )
             else snapshot_versions.snapshot_valid_from
         end as snapshot_valid_from

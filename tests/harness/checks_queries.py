@@ -158,6 +158,8 @@ def index_source(loc) -> None:
 
 def run(loc, schema: str, text: str) -> tuple[list[str], list[tuple]]:
     """Run ``text`` with ``search_path`` set to ``schema``: (column names, rows)."""
+    if hasattr(loc, "query_translated"):  # the Snowflake emulator (tests/emulator.py)
+        return loc.query_translated(text, schema=schema)
     with connection(loc) as conn, conn.cursor() as cur:
         cur.execute(f"set search_path to {schema}")
         cur.execute(text)

@@ -26,7 +26,7 @@ customer_versions as (
 
     select
         -- keys
-        {{ surrogate_key(['customer_id', 'valid_from']) }} as customer_key,
+        {{ surrogate_key(['customer_id', timestamp_text('valid_from')]) }} as customer_key,
         customer_id,
         {{ key_or_unknown(['nation_id']) }} as geography_key,
         {{ key_or_unknown(['latest_nation_id']) }} as current_geography_key,

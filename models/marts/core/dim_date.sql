@@ -17,7 +17,7 @@ order_lines as (
 
 ),
 
--- least() and greatest() skip NULLs: a line not shipped or not received yet still counts its other dates.
+-- NULLs skipped: a line not shipped or not received yet still counts its other dates.
 order_date_range as (
 
     select
@@ -30,8 +30,8 @@ order_date_range as (
 line_date_range as (
 
     select
-        min(least(commit_date, ship_date, receipt_date)) as first_date,
-        max(greatest(commit_date, ship_date, receipt_date)) as last_date
+        min({{ least_ignoring_nulls(['commit_date', 'ship_date', 'receipt_date']) }}) as first_date,
+        max({{ greatest_ignoring_nulls(['commit_date', 'ship_date', 'receipt_date']) }}) as last_date
     from order_lines
 
 ),
@@ -39,15 +39,15 @@ line_date_range as (
 calendar_range as (
 
     select
-        least(
-            order_date_range.first_date,
-            line_date_range.first_date,
-            '{{ var("dim_date_start_date") }}'::date
-        ) as start_date,
-        coalesce(
-            greatest(order_date_range.last_date, line_date_range.last_date),
-            '{{ var("dim_date_start_date") }}'::date
-        ) + {{ var("dim_date_margin_days") }} as end_date
+        {{ least_ignoring_nulls([
+            'order_date_range.first_date',
+            'line_date_range.first_date',
+            "'" ~ var('dim_date_start_date') ~ "'::date",
+        ]) }} as start_date,
+        ({{ dbt.dateadd('day', var('dim_date_margin_days'), "coalesce(
+            " ~ greatest_ignoring_nulls(['order_date_range.last_date', 'line_date_range.last_date']) ~ ",
+            '" ~ var('dim_date_start_date') ~ "'::date
+        )") }})::date as end_date
     from order_date_range
     cross join line_date_range
 
@@ -70,22 +70,22 @@ calendar_days as (
         date_day,
 
         -- attributes
-        extract(isodow from date_day)::integer as day_of_week,
-        to_char(date_day, 'FMDay') as day_name,
-        extract(day from date_day)::integer as day_of_month,
-        extract(doy from date_day)::integer as day_of_year,
-        extract(week from date_day)::integer as iso_week,
-        extract(isoyear from date_day)::integer as iso_year,
-        extract(month from date_day)::integer as month_of_year,
-        to_char(date_day, 'FMMonth') as month_name,
-        extract(quarter from date_day)::integer as quarter_of_year,
-        extract(year from date_day)::integer as calendar_year,
-        extract(isodow from date_day) in (6, 7) as is_weekend,
-        extract(month from date_day + 1) <> extract(month from date_day) as is_month_end,
+        {{ date_part_integer('isodow', 'date_day') }} as day_of_week,
+        {{ day_name('date_day') }} as day_name,
+        {{ date_part_integer('day', 'date_day') }} as day_of_month,
+        {{ date_part_integer('doy', 'date_day') }} as day_of_year,
+        {{ date_part_integer('week', 'date_day') }} as iso_week,
+        {{ date_part_integer('isoyear', 'date_day') }} as iso_year,
+        {{ date_part_integer('month', 'date_day') }} as month_of_year,
+        {{ month_name('date_day') }} as month_name,
+        {{ date_part_integer('quarter', 'date_day') }} as quarter_of_year,
+        {{ date_part_integer('year', 'date_day') }} as calendar_year,
+        {{ date_part_integer('isodow', 'date_day') }} in (6, 7) as is_weekend,
+        {{ dbt.last_day('date_day::timestamp', 'month') }}::date = date_day as is_month_end,
 
         -- dates
-        date_trunc('month', date_day::timestamp)::date as month_start_date,
-        (date_trunc('month', date_day::timestamp) + interval '1 month')::date - 1 as month_end_date
+        {{ dbt.date_trunc('month', 'date_day::timestamp') }}::date as month_start_date,
+        {{ dbt.last_day('date_day::timestamp', 'month') }}::date as month_end_date
 
     from calendar
 

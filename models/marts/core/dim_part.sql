@@ -23,7 +23,7 @@ part_versions as (
 
     select
         -- keys
-        {{ surrogate_key(['part_id', 'valid_from']) }} as part_key,
+        {{ surrogate_key(['part_id', timestamp_text('valid_from')]) }} as part_key,
         part_id,
 
         -- attributes

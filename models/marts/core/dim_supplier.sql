@@ -25,7 +25,7 @@ supplier_versions as (
 
     select
         -- keys
-        {{ surrogate_key(['supplier_id', 'valid_from']) }} as supplier_key,
+        {{ surrogate_key(['supplier_id', timestamp_text('valid_from')]) }} as supplier_key,
         supplier_id,
         {{ key_or_unknown(['nation_id']) }} as geography_key,
         {{ key_or_unknown(['latest_nation_id']) }} as current_geography_key,

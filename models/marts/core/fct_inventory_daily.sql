@@ -68,7 +68,7 @@ day_range as (
     select
         {% if is_incremental() -%}
             coalesce(
-                (select to_date(max(fact.date_key)::text, 'YYYYMMDD') + 1 from {{ this }} as fact),
+                (select ({{ dbt.dateadd('day', 1, date_from_key('max(fact.date_key)')) }})::date from {{ this }} as fact),
                 (select min(business_clock.business_date) from business_clock)
             )
         {%- else -%}
@@ -92,7 +92,7 @@ day_ends as (
 
     select
         date_day,
-        (date_day + 1)::timestamp - interval '1 microsecond' as day_end
+        {{ dbt.dateadd('microsecond', -1, dbt.dateadd('day', 1, 'date_day::timestamp')) }} as day_end
     from days
 
 ),

@@ -146,8 +146,8 @@ final as (
         discount_amount::numeric(38, 6) as discount_amount,
         net_revenue::numeric(38, 6) as net_revenue,
         gross_revenue::numeric(38, 6) as gross_revenue,
-        (first_ship_date - order_date)::integer as order_to_first_ship_days,
-        (last_receipt_date - order_date)::integer as order_to_last_receipt_days
+        {{ dbt.datediff('order_date', 'first_ship_date', 'day') }}::integer as order_to_first_ship_days,
+        {{ dbt.datediff('order_date', 'last_receipt_date', 'day') }}::integer as order_to_last_receipt_days
 
     from resolved
 

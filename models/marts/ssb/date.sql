@@ -49,7 +49,7 @@ ssb_dates as (
             when date_day is null then month_name
             else left(month_name, 3) || calendar_year
         end as d_yearmonth,
-        (day_of_year - 1) / 7 + 1 as d_weeknuminyear,
+        {{ integer_division('day_of_year - 1', 7) }} + 1 as d_weeknuminyear,
         case
             when date_day is null then day_name
             when month_of_year in (11, 12) then 'Christmas'

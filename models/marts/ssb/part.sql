@@ -23,8 +23,8 @@ hierarchy as (
 
     select
         *,
-        'MFGR#' || substring(manufacturer from '^Manufacturer#([0-9]+)$') as ssb_manufacturer,
-        substring(brand from '^Brand#[0-9]([0-9])$') as category_digit,
+        'MFGR#' || {{ regexp_group('manufacturer', '^Manufacturer#([0-9]+)$') }} as ssb_manufacturer,
+        {{ regexp_group('brand', '^Brand#[0-9]([0-9])$') }} as category_digit,
         lpad(((part_id - 1) % 40 + 1)::text, 2, '0') as brand_number
     from parts
 

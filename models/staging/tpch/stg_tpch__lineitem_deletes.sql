@@ -5,11 +5,11 @@ source as (
     select
         l_orderkey,
         l_linenumber,
-        _deleted_at,
-        _dlt_load_id
+        {{ raw_deleted_at() }} as _deleted_at,
+        {{ raw_load_id() }}
     from {{ source('tpch', 'lineitem') }}
     -- Only the tombstones: lines hard-deleted in the source, which raw keeps with _deleted_at set.
-    where _deleted_at is not null
+    where {{ raw_rows(tombstones=true) }}
 
 ),
 
@@ -24,7 +24,7 @@ renamed as (
         _deleted_at::timestamptz as deleted_at,
 
         -- audit
-        to_timestamp(_dlt_load_id::double precision) as loaded_at
+        {{ from_epoch_seconds('_dlt_load_id') }} as loaded_at
 
     from source
 

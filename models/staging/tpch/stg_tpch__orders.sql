@@ -12,12 +12,10 @@ source as (
         o_comment,
         o_totalprice,
         o_orderdate,
-        created_at,
-        updated_at,
-        _dlt_load_id
+        {{ raw_audit_columns() }}
     from {{ source('tpch', 'orders') }}
     -- Hard-deleted source rows stay in raw as tombstones; staging shows the source's current state.
-    where _deleted_at is null
+    where {{ raw_rows() }}
 
 ),
 
@@ -44,7 +42,7 @@ renamed as (
         updated_at::timestamptz as updated_at,
 
         -- audit
-        to_timestamp(_dlt_load_id::double precision) as loaded_at
+        {{ from_epoch_seconds('_dlt_load_id') }} as loaded_at
 
     from source
 

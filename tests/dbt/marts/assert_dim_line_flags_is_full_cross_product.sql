@@ -22,12 +22,12 @@ dimension as (
 seed_codes as (
 
     select
-        count(*) filter (where flag_name = 'return_flag') as return_flags,
-        count(*) filter (where flag_name = 'line_status') as line_statuses,
-        count(*) filter (where flag_name = 'ship_mode') as ship_modes,
-        count(*) filter (where flag_name = 'ship_instructions') as ship_instructions,
-        count(*) filter (where flag_name = 'order_priority') as order_priorities,
-        count(*) filter (where flag_name = 'order_status') as order_statuses
+        count(case when flag_name = 'return_flag' then 1 end) as return_flags,
+        count(case when flag_name = 'line_status' then 1 end) as line_statuses,
+        count(case when flag_name = 'ship_mode' then 1 end) as ship_modes,
+        count(case when flag_name = 'ship_instructions' then 1 end) as ship_instructions,
+        count(case when flag_name = 'order_priority' then 1 end) as order_priorities,
+        count(case when flag_name = 'order_status' then 1 end) as order_statuses
     from {{ ref('tpch_flag_codes') }}
 
 ),

@@ -49,18 +49,32 @@ staging_figures as (
 compared as (
 
     select
-        figures.figure,
-        figures.fact_value,
-        figures.staging_value
+        'line_count' as figure,
+        fact_figures.line_count as fact_value,
+        staging_figures.line_count as staging_value
     from fact_figures
     cross join staging_figures
-    cross join lateral (
-        values
-        ('line_count', fact_figures.line_count, staging_figures.line_count),
-        ('quantity', fact_figures.quantity, staging_figures.quantity),
-        ('extended_price', fact_figures.extended_price, staging_figures.extended_price),
-        ('net_revenue', fact_figures.net_revenue, staging_figures.net_revenue)
-    ) as figures (figure, fact_value, staging_value)
+    union all
+    select
+        'quantity' as figure,
+        fact_figures.quantity as fact_value,
+        staging_figures.quantity as staging_value
+    from fact_figures
+    cross join staging_figures
+    union all
+    select
+        'extended_price' as figure,
+        fact_figures.extended_price as fact_value,
+        staging_figures.extended_price as staging_value
+    from fact_figures
+    cross join staging_figures
+    union all
+    select
+        'net_revenue' as figure,
+        fact_figures.net_revenue as fact_value,
+        staging_figures.net_revenue as staging_value
+    from fact_figures
+    cross join staging_figures
 
 ),
 

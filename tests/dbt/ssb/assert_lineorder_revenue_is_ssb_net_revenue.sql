@@ -8,4 +8,5 @@ select
     lo_discount,
     lo_revenue
 from {{ ref('lineorder') }}
-where lo_revenue <> lo_extendedprice * (100 - lo_discount) / 100
+-- Multiplied out rather than divided: exact on every engine (no decimal division, whose scale engines choose).
+where lo_revenue * 100 <> lo_extendedprice * (100 - lo_discount)

@@ -1,0 +1,58 @@
+{#-
+    The quotient of two integers rounded toward zero, an integer: PostgreSQL's integer division. Snowflake divides
+    integers exactly (7 / 2 = 3.5), and casting that back rounds half away from zero, so it truncates explicitly.
+-#}
+{% macro integer_division(numerator, denominator) -%}
+    {{ return(adapter.dispatch('integer_division')(numerator, denominator)) }}
+{%- endmacro %}
+
+{% macro default__integer_division(numerator, denominator) -%}
+    ({{ numerator }}) / ({{ denominator }})
+{%- endmacro %}
+
+{% macro snowflake__integer_division(numerator, denominator) -%}
+    trunc(({{ numerator }}) / ({{ denominator }}))::integer
+{%- endmacro %}
+
+{#-
+    The first capture group of a POSIX regular expression in a text, NULL when it does not match.
+-#}
+{% macro regexp_group(expression, pattern) -%}
+    {{ return(adapter.dispatch('regexp_group')(expression, pattern)) }}
+{%- endmacro %}
+
+{% macro default__regexp_group(expression, pattern) -%}
+    substring({{ expression }} from '{{ pattern }}')
+{%- endmacro %}
+
+{% macro snowflake__regexp_group(expression, pattern) -%}
+    regexp_substr({{ expression }}, '{{ pattern }}', 1, 1, 'e', 1)
+{%- endmacro %}
+
+{#-
+    The smallest and the largest of SQL expressions, NULLs skipped (NULL only when all are NULL), as PostgreSQL's
+    least() and greatest() do; Snowflake's return NULL as soon as one argument is NULL.
+-#}
+{% macro least_ignoring_nulls(expressions) -%}
+    {{ return(adapter.dispatch('least_ignoring_nulls')(expressions)) }}
+{%- endmacro %}
+
+{% macro default__least_ignoring_nulls(expressions) -%}
+    least({{ expressions | join(', ') }})
+{%- endmacro %}
+
+{% macro snowflake__least_ignoring_nulls(expressions) -%}
+    least_ignore_nulls({{ expressions | join(', ') }})
+{%- endmacro %}
+
+{% macro greatest_ignoring_nulls(expressions) -%}
+    {{ return(adapter.dispatch('greatest_ignoring_nulls')(expressions)) }}
+{%- endmacro %}
+
+{% macro default__greatest_ignoring_nulls(expressions) -%}
+    greatest({{ expressions | join(', ') }})
+{%- endmacro %}
+
+{% macro snowflake__greatest_ignoring_nulls(expressions) -%}
+    greatest_ignore_nulls({{ expressions | join(', ') }})
+{%- endmacro %}

@@ -1,0 +1,152 @@
+"""The static Snowflake gate: every model, snapshot, test and unit test compiles for the snowflake target, and every
+compiled statement parses in sqlglot's Snowflake dialect with no PostgreSQL-only construct left in it.
+
+The emulator (fakesnow) accepts some PostgreSQL-only SQL and mis-evaluates some functions, so a green build there
+is not proof for a real account: this gate checks the SQL a real account would run. `dbt compile` connects (unit
+tests and `is_incremental()` read the warehouse), so it runs against a fresh emulator, with SNOWFLAKE_EMULATOR unset:
+the emulator accommodations (macros/emulator/) are off and the SQL is the real account's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlglot
+from emulator import Emulator, running_emulator
+from helpers import dbt, run
+
+from ingest.config import location
+from ingest.db import ensure_server
+
+# sqlglot's Snowflake reader accepts these PostgreSQL-only forms (or reads them as something else); Snowflake
+# refuses them or means something different. Each is named in the failure.
+POSTGRES_ONLY = {
+    "::bit(n) cast": r"::\s*bit\b",
+    "generate_series()": r"\bgenerate_series\s*\(",
+    "AT TIME ZONE": r"\bat\s+time\s+zone\b",
+    "aggregate FILTER (WHERE ...)": r"\bfilter\s*\(\s*where\b",
+    "interval 'n unit' literal": r"\binterval\s+'",
+    "SET timezone": r"\bset\s+timezone\b",
+    "DO $$ block": r"\bdo\s+\$",
+    "LATERAL join": r"\bjoin\s+lateral\b",
+    "to_char 'FM' format": r"'FM",
+    "named WINDOW clause": r"\bwindow\s+\w+\s+as\s*\(",
+    "extract(isodow|doy|isoyear|week)": r"\bextract\s*\(\s*(isodow|doy|isoyear|week)\b",
+    "substring(... from ...)": r"\bsubstring\s*\([^()]*\bfrom\b",
+    "PostgreSQL cast type (regclass, oid, jsonb)": r"::\s*(regclass|oid|jsonb?)\b",
+    "ANALYZE": r"^\s*analyze\b",
+    "= any(array)": r"=\s*any\s*\(",
+}
+
+
+def postgres_only(sql: str) -> list[str]:
+    """The PostgreSQL-only constructs in ``sql``, each with its line number."""
+    found = []
+    for name, pattern in POSTGRES_ONLY.items():
+        for match in re.finditer(pattern, sql, re.IGNORECASE | re.MULTILINE):
+            found.append(f"line {sql.count(chr(10), 0, match.start()) + 1}: {name} ({match.group(0)!r})")
+    return found
+
+
+def unparsable(sql: str) -> str | None:
+    try:
+        sqlglot.parse(sql, read="snowflake", error_level=sqlglot.ErrorLevel.RAISE)
+    except sqlglot.errors.SqlglotError as error:
+        return str(error).splitlines()[0]
+    return None
+
+
+def test_the_gate_catches_postgres_only_sql():
+    """The gate fails on what it must: SQL that runs on PostgreSQL only, parsed or not."""
+    assert unparsable("select row_number() over w from t window w as (order by a)") is not None
+    assert postgres_only("select ('x' || substr(md5(a), 1, 15))::bit(60)::bigint from t")
+    assert postgres_only("select created_at at time zone 'utc' from t")
+    assert postgres_only("select count(*) filter (where a = 1) from t")
+    assert postgres_only("select max(d) - interval '3 days' from t")
+    assert not postgres_only("select dateadd(day, -3, max(d)) from t") and unparsable("select 1") is None
+
+
+@pytest.fixture(scope="module")
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
+    with running_emulator(tmp_path_factory.mktemp("fakesnow")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def compiled_for_snowflake(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("snowflake_compile")
+    env = emulator.env(dict(os.environ))
+    del env["SNOWFLAKE_EMULATOR"]  # the real account's SQL, not the emulator's accommodations
+    env |= {"DBT_TARGET_PATH": str(folder / "target"), "DBT_LOG_PATH": str(folder / "logs")}
+    run(dbt("compile"), env, timeout=900)
+    return folder / "target" / "compiled" / "tpch_warehouse"
+
+
+# Chosen inputs of surrogate_key(): SQL expressions, and the same values as Python text (None for NULL).
+KEY_INPUTS = {
+    "integers": (["1", "23"], ["1", "23"]),
+    "separator_in_text": (["'1|2'", "'3'"], ["1|2", "3"]),
+    "null_and_empty": (["cast(null as varchar)", "''"], [None, ""]),
+    "decimal": (["cast(12.50 as numeric(15, 2))"], ["12.50"]),
+    "timestamp_whole_second": (
+        ["7", "{{ timestamp_text(\"cast('1998-08-03 10:00:00' as timestamp)\") }}"],
+        ["7", "1998-08-03 10:00:00"],
+    ),
+    "timestamp_fraction": (
+        ["7", "{{ timestamp_text(\"cast('1998-08-03 10:00:00.25' as timestamp)\") }}"],
+        ["7", "1998-08-03 10:00:00.25"],
+    ),
+    "timestamp_microsecond": (
+        ["{{ timestamp_text(\"cast('1900-01-01 00:00:00.000001' as timestamp)\") }}"],
+        ["1900-01-01 00:00:00.000001"],
+    ),
+}
+
+
+def python_key(values: list[str | None]) -> int:
+    """surrogate_key()'s definition (macros/keys/surrogate_key.sql), in Python."""
+    text = "|".join("null" if value is None else f"{len(value)}:{value}" for value in values)
+    return int(hashlib.md5(text.encode()).hexdigest()[:15], 16)
+
+
+def keys_on(env: dict[str, str], folder: Path) -> dict[str, int]:
+    columns = []
+    for name, (expressions, _) in KEY_INPUTS.items():
+        listed = ", ".join(f'"{expression}"' for expression in expressions)
+        columns.append(f"{{{{ surrogate_key([{listed}]) }}}} as {name}")
+    env = env | {"DBT_TARGET_PATH": str(folder / "target"), "DBT_LOG_PATH": str(folder / "logs")}
+    result = run([*dbt("--quiet", "show"), "--inline", f"select {', '.join(columns)}", "--output", "json"], env)
+    row = json.loads(result.stdout[result.stdout.index("{") :])["show"][0]
+    return {name.lower(): int(value) for name, value in row.items()}
+
+
+def test_surrogate_keys_are_the_same_on_both_engines(emulator: Emulator, tmp_path: Path):
+    """The same values give the same key on PostgreSQL and on Snowflake (the emulator), keys built from timestamps
+    included (timestamp_text's explicit format), and both equal surrogate_key's definition computed in Python."""
+    expected = {name: python_key(values) for name, (_, values) in KEY_INPUTS.items()}
+    ensure_server(location("warehouse"))
+    on_postgres = keys_on(dict(os.environ), tmp_path / "postgres")
+    on_snowflake = keys_on(emulator.env(dict(os.environ)), tmp_path / "snowflake")
+    assert on_postgres == expected
+    assert on_snowflake == expected
+
+
+def test_every_compiled_statement_is_snowflake_sql(compiled_for_snowflake: Path):
+    files = sorted(compiled_for_snowflake.rglob("*.sql"))
+    kinds = {part for file in files for part in file.relative_to(compiled_for_snowflake).parts[:1]}
+    assert {"models", "snapshots", "tests"} <= kinds, f"compiled only {kinds}: nothing to check"
+    problems = []
+    for file in files:
+        sql = file.read_text()
+        name = file.relative_to(compiled_for_snowflake)
+        if error := unparsable(sql):
+            problems.append(f"{name}: sqlglot (Snowflake) cannot parse it: {error}")
+        problems += [f"{name}: PostgreSQL-only {what}" for what in postgres_only(sql)]
+    print(f"\n{len(files)} compiled files parsed as Snowflake SQL")  # the figure a report quotes (pytest -s)
+    assert not problems, "\n".join(problems)

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest import deletes, schema_changes
+from ingest import deletes, held_rows, schema_changes
 from ingest.config import CURSOR_COLUMN, RAW_SCHEMA, ROOT, SOURCE_SCHEMA, STATE_DIR, Location
 from ingest.db import connect, session
 from ingest.errors import IngestError
@@ -69,6 +69,8 @@ class RunResult:
     seconds: float = 0.0
     resumed_packages: int = 0
     deletes_marked: dict[str, int] = field(default_factory=dict)
+    held: dict[str, held_rows.Held] = field(default_factory=dict)
+    """Per table: rows held back because their updated_at is after the source's clock or NULL."""
 
     def add_loaded(self, rows_per_table: dict[str, int]) -> None:
         for table, rows in rows_per_table.items():
@@ -168,9 +170,17 @@ def _all_nullable(table: sa.Table) -> sa.Table:
 
 
 def table_resource(
-    source: Location, table: str, key: list[str], counter: Callable[[int], None]
+    source: Location, table: str, key: list[str], counter: Callable[[int], None], clock: held_rows.Clock,
 ) -> DltResource:
-    """One source table as an incremental, merged dlt resource on the pyarrow backend."""
+    """One source table as an incremental, merged dlt resource on the pyarrow backend.
+
+    Rows stamped after ``clock.cap`` (the source's clock less the safety window) or with no stamp are not read:
+    the cursor never passes the source's clock (ingest/held_rows.py holds and reports them).
+    """
+
+    def capped(query: sa.Select, table_: sa.Table) -> sa.Select:
+        return query.where(table_.c[CURSOR_COLUMN] <= clock.cap)
+
     resource = sql_table(
         credentials=source.url("postgresql+psycopg2"),
         schema=SOURCE_SCHEMA,
@@ -180,8 +190,10 @@ def table_resource(
         # and staging casts to the exact types (see ingest/schema_changes.py).
         reflection_level="full",
         # Strictly after the last cursor value: no per-row dedup state to carry (at SF 1 hundreds of thousands
-        # of reference rows share one updated_at), and a run after no change reads nothing.
-        incremental=dlt.sources.incremental(CURSOR_COLUMN, range_start="open"),
+        # of reference rows share one updated_at), and a run after no change reads nothing. A NULL updated_at
+        # is left out here and held (ingest/held_rows.py), never an error that stops every table.
+        incremental=dlt.sources.incremental(CURSOR_COLUMN, range_start="open", on_cursor_value_missing="exclude"),
+        query_adapter_callback=capped,
         chunk_size=100_000,
         primary_key=key,
         # delete-insert deduplicates the staged rows on the key, so a file loaded twice (a resumed package)
@@ -195,6 +207,36 @@ def table_resource(
         return batch
 
     return resource.add_map(_with_deleted_at).add_map(count)
+
+
+def released_resource(
+    source: Location, table: str, key: list[str], released: list[dict[str, object]], clock: held_rows.Clock,
+) -> DltResource:
+    """The rows of ``table`` held back by earlier runs and corrected since, read by key whatever their stamp.
+
+    A resource of its own (no cursor, so it neither reads nor moves the table's cursor) merged into the same
+    raw table. Only rows stamped up to the source's clock are read: a row still in the future stays held.
+    """
+
+    def by_key(query: sa.Select, table_: sa.Table) -> sa.Select:
+        columns = [table_.c[column] for column in key]
+        wanted = [tuple(row[column] for column in key) for row in released]
+        return query.where(sa.tuple_(*columns).in_(wanted), table_.c[CURSOR_COLUMN] <= clock.now)
+
+    resource = sql_table(
+        credentials=source.url("postgresql+psycopg2"),
+        schema=SOURCE_SCHEMA,
+        table=table,
+        backend="pyarrow",
+        reflection_level="full",
+        query_adapter_callback=by_key,
+        chunk_size=100_000,
+        primary_key=key,
+        write_disposition={"disposition": "merge", "strategy": "delete-insert"},
+        table_adapter_callback=_all_nullable,
+    )
+    resource.apply_hints(table_name=table)
+    return resource.with_name(f"{table}__released").add_map(_with_deleted_at)
 
 
 def delete_log_resource(source: Location) -> DltResource:
@@ -281,6 +323,10 @@ def run(source: Location, warehouse: Location, tables: Iterable[str], full_refre
         deletes.install(source, keys)
         pipeline = make_pipeline(warehouse)
         result = RunResult(tables={table: TableResult(table) for table in tables})
+        # The source's clock caps the cursor; rows stamped after it (or not at all) are held, not read.
+        clock = held_rows.source_clock(source)
+        found = held_rows.scan(source, keys, clock)
+        result.held = held_rows.held(keys, found, held_rows.pending(warehouse))
 
         _repair_interrupted_normalize(pipeline)
         if pipeline.has_pending_data:
@@ -300,26 +346,13 @@ def run(source: Location, warehouse: Location, tables: Iterable[str], full_refre
         # The delete log first: a row re-created after its delete is then extracted (and loaded) later.
         _extract(pipeline, delete_log_resource(source), f"{deletes.CDC_SCHEMA}.{deletes.LOG_TABLE}")
         for table in tables:
-            outcome = result.tables[table]
-
-            extract_started = time.monotonic()
-
-            def add(rows: int, outcome: TableResult = outcome, started: float = extract_started) -> None:
-                before = outcome.extracted_rows
-                outcome.extracted_rows += rows
-                if outcome.extracted_rows // PROGRESS_EVERY > before // PROGRESS_EVERY:  # a long table
-                    seconds = time.monotonic() - started
-                    log.info("  extracting %-8s %10s rows so far (%s rows/s)", outcome.table,
-                             f"{outcome.extracted_rows:,}", f"{outcome.extracted_rows / seconds:,.0f}")
-
-            _extract(pipeline, table_resource(source, table, keys[table], add), f"{SOURCE_SCHEMA}.{table}",
-                     refresh="drop_data" if table in refreshed else None)
-            outcome.extract_seconds = time.monotonic() - extract_started
-            rate = outcome.extracted_rows / outcome.extract_seconds if outcome.extract_seconds else 0.0
-            log.info("  extracted %-9s %10s rows in %6.2f s (%s rows/s)", table, f"{outcome.extracted_rows:,}",
-                     outcome.extract_seconds, f"{rate:,.0f}")
+            _extract_table(pipeline, source, table, keys[table], outcome=result.tables[table], clock=clock,
+                           refresh=table in refreshed, released=result.held[table].released)
 
         result.add_loaded(_normalize_and_load(pipeline))
+        # Only now that the released rows are loaded: a run that failed before re-reads them next time.
+        held_rows.record(warehouse, found)
+        held_rows.report(result.held, clock)
         for table, rows in deletes.restore(warehouse, keys).items():
             if rows:
                     log.info("  kept %s tombstone(s) of %s.%s through the full reload", f"{rows:,}", RAW_SCHEMA,
@@ -330,6 +363,29 @@ def run(source: Location, warehouse: Location, tables: Iterable[str], full_refre
             log.info("  marked %s row(s) of %s.%s deleted in the source", f"{rows:,}", RAW_SCHEMA, table)
     result.seconds = time.monotonic() - started
     return result
+
+
+def _extract_table(pipeline: dlt.Pipeline, source: Location, table: str, key: list[str], *, outcome: TableResult,
+                   clock: held_rows.Clock, refresh: bool, released: list[dict[str, object]]) -> None:
+    """Extract one table's new rows (and the held rows it releases), logging progress and the rate."""
+    started = time.monotonic()
+
+    def add(rows: int) -> None:
+        before = outcome.extracted_rows
+        outcome.extracted_rows += rows
+        if outcome.extracted_rows // PROGRESS_EVERY > before // PROGRESS_EVERY:  # a long table
+            seconds = time.monotonic() - started
+            log.info("  extracting %-8s %10s rows so far (%s rows/s)", table, f"{outcome.extracted_rows:,}",
+                     f"{outcome.extracted_rows / seconds:,.0f}")
+
+    _extract(pipeline, table_resource(source, table, key, add, clock), f"{SOURCE_SCHEMA}.{table}",
+             refresh="drop_data" if refresh else None)
+    if released:
+        _extract(pipeline, released_resource(source, table, key, released, clock), f"{SOURCE_SCHEMA}.{table}")
+    outcome.extract_seconds = time.monotonic() - started
+    rate = outcome.extracted_rows / outcome.extract_seconds if outcome.extract_seconds else 0.0
+    log.info("  extracted %-9s %10s rows in %6.2f s (%s rows/s)", table, f"{outcome.extracted_rows:,}",
+             outcome.extract_seconds, f"{rate:,.0f}")
 
 
 def _repair_interrupted_normalize(pipeline: dlt.Pipeline) -> None:

@@ -27,6 +27,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import psycopg2
 from psycopg2 import sql
 
 from ingest.config import CURSOR_COLUMN, RAW_SCHEMA, SOURCE_SCHEMA, Location, cursor_safety_window_seconds
@@ -112,10 +113,20 @@ def scan(source: Location, keys: dict[str, list[str]], clock: Clock) -> dict[str
     return found
 
 
+def _create(cur: psycopg2.extensions.cursor) -> None:
+    """raw_tpch.held_rows (and raw_tpch on a first run) unless they exist: no privilege needed when they do."""
+    cur.execute("select to_regnamespace(%s), to_regclass(%s)", (RAW_SCHEMA, f"{RAW_SCHEMA}.{TABLE}"))
+    schema, table = cur.fetchone()
+    if schema is None:
+        cur.execute(sql.SQL("create schema {}").format(sql.Identifier(RAW_SCHEMA)))
+    if table is None:
+        cur.execute(CREATE_SQL)
+
+
 def pending(warehouse: Location) -> dict[str, set[str]]:
     """The keys (JSON text) of the entries not resolved yet, per table; creates raw_tpch.held_rows if missing."""
     with session(warehouse) as conn, conn.cursor() as cur:
-        cur.execute(CREATE_SQL)
+        _create(cur)
         cur.execute(sql.SQL("select table_name, row_key from {}.{} where resolved_at is null").format(
             sql.Identifier(RAW_SCHEMA), sql.Identifier(TABLE)))
         keys: dict[str, set[str]] = {}
@@ -150,7 +161,7 @@ def record(warehouse: Location, found: dict[str, list[tuple[str, str, str | None
     next run re-reads them again.
     """
     with session(warehouse) as conn, conn.cursor() as cur:
-        cur.execute(CREATE_SQL)
+        _create(cur)
         cur.execute("select now()")
         (seen_at,) = cur.fetchone()
         for table, rows in found.items():

@@ -29,15 +29,16 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest import deletes, held_rows, schema_changes
+from ingest import deletes, held_rows, privileges, schema_changes
 from ingest.config import CURSOR_COLUMN, RAW_SCHEMA, ROOT, SOURCE_SCHEMA, STATE_DIR, Location
-from ingest.db import connect, session
-from ingest.errors import IngestError
+from ingest.db import connect, explain_error, session
+from ingest.errors import IngestError, explain_os_error
 
 # dlt reads .dlt/config.toml from its project directory: the repository root, wherever the run starts.
 os.environ.setdefault("DLT_PROJECT_DIR", str(ROOT))
 
 import dlt
+import psycopg2
 import pyarrow as pa
 import sqlalchemy as sa
 from dlt.extract.resource import DltResource
@@ -315,8 +316,11 @@ def run(source: Location, warehouse: Location, tables: Iterable[str], full_refre
     """Ingest ``tables`` from ``source`` into ``warehouse``: check, extract, normalize, load, mark deletes."""
     tables = list(tables)
     started = time.monotonic()
-    keys = primary_keys(source, tables)
+    check_state_dir()
+    connect(source).close()
     connect(warehouse).close()
+    privileges.check(source, warehouse, tables)
+    keys = primary_keys(source, tables)
     with exclusive_run(warehouse):
         prepare_warehouse(warehouse)
         reload = schema_changes.check(source, warehouse, tables).reload
@@ -333,23 +337,23 @@ def run(source: Location, warehouse: Location, tables: Iterable[str], full_refre
             pending = pipeline.list_extracted_load_packages() + pipeline.list_normalized_load_packages()
             result.resumed_packages = len(pending)
             log.info("finishing %d load package(s) left by an interrupted run", len(pending))
-            result.add_loaded(_normalize_and_load(pipeline))
+            result.add_loaded(_normalize_and_load(pipeline, warehouse))
 
         refreshed = [table for table in tables if full_refresh or table in reload]
         if refreshed:
             # A reload empties the raw table: first land and apply the newest deletes, then hold every
             # tombstone aside (deletes.hold) so the reload cannot lose them.
-            _extract(pipeline, delete_log_resource(source), f"{deletes.CDC_SCHEMA}.{deletes.LOG_TABLE}")
-            result.add_loaded(_normalize_and_load(pipeline))
+            _extract(pipeline, delete_log_resource(source), f"{deletes.CDC_SCHEMA}.{deletes.LOG_TABLE}", source)
+            result.add_loaded(_normalize_and_load(pipeline, warehouse))
             result.add_marked(deletes.apply(warehouse, keys))
             deletes.hold(warehouse, refreshed)
         # The delete log first: a row re-created after its delete is then extracted (and loaded) later.
-        _extract(pipeline, delete_log_resource(source), f"{deletes.CDC_SCHEMA}.{deletes.LOG_TABLE}")
+        _extract(pipeline, delete_log_resource(source), f"{deletes.CDC_SCHEMA}.{deletes.LOG_TABLE}", source)
         for table in tables:
             _extract_table(pipeline, source, table, keys[table], outcome=result.tables[table], clock=clock,
                            refresh=table in refreshed, released=result.held[table].released)
 
-        result.add_loaded(_normalize_and_load(pipeline))
+        result.add_loaded(_normalize_and_load(pipeline, warehouse))
         # Only now that the released rows are loaded: a run that failed before re-reads them next time.
         held_rows.record(warehouse, found)
         held_rows.report(result.held, clock)
@@ -378,10 +382,11 @@ def _extract_table(pipeline: dlt.Pipeline, source: Location, table: str, key: li
             log.info("  extracting %-8s %10s rows so far (%s rows/s)", table, f"{outcome.extracted_rows:,}",
                      f"{outcome.extracted_rows / seconds:,.0f}")
 
-    _extract(pipeline, table_resource(source, table, key, add, clock), f"{SOURCE_SCHEMA}.{table}",
+    _extract(pipeline, table_resource(source, table, key, add, clock), f"{SOURCE_SCHEMA}.{table}", source,
              refresh="drop_data" if refresh else None)
     if released:
-        _extract(pipeline, released_resource(source, table, key, released, clock), f"{SOURCE_SCHEMA}.{table}")
+        _extract(pipeline, released_resource(source, table, key, released, clock), f"{SOURCE_SCHEMA}.{table}",
+                 source)
     outcome.extract_seconds = time.monotonic() - started
     rate = outcome.extracted_rows / outcome.extract_seconds if outcome.extract_seconds else 0.0
     log.info("  extracted %-9s %10s rows in %6.2f s (%s rows/s)", table, f"{outcome.extracted_rows:,}",
@@ -404,15 +409,28 @@ def _repair_interrupted_normalize(pipeline: dlt.Pipeline) -> None:
             shutil.rmtree(root / "load" / "new" / package.name, ignore_errors=True)
 
 
-def _extract(pipeline: dlt.Pipeline, resource: DltResource, name: str, refresh: str | None = None) -> None:
+def check_state_dir() -> None:
+    """Before anything is written: dlt keeps its load packages under the state folder, which must be writable."""
+    folder = STATE_DIR / "dlt"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".write-probe-{os.getpid()}"
+        probe.write_bytes(b"0" * 4096)
+        probe.unlink()
+    except OSError as error:
+        raise IngestError(explain_os_error(error, STATE_DIR) or f"cannot write {folder}: {error}") from None
+
+
+def _extract(pipeline: dlt.Pipeline, resource: DltResource, name: str, source: Location,
+             refresh: str | None = None) -> None:
     try:
         # parquet is loaded by the ADBC driver's COPY: about 2x faster than dlt's csv path (FACTS.md).
         pipeline.extract(resource, refresh=refresh, loader_file_format="parquet")
     except Exception as error:
-        raise IngestError(f"extracting source table {name} failed: {_root_cause(error)}") from error
+        raise IngestError(f"extracting source table {name} failed: {_explain_failure(error, source)}") from error
 
 
-def _normalize_and_load(pipeline: dlt.Pipeline) -> dict[str, int]:
+def _normalize_and_load(pipeline: dlt.Pipeline, warehouse: Location) -> dict[str, int]:
     """Normalize and load every pending package; return rows loaded per table."""
     step = "normalize"
     started = time.monotonic()
@@ -428,7 +446,7 @@ def _normalize_and_load(pipeline: dlt.Pipeline) -> dict[str, int]:
     except Exception as error:
         table = _failed_table(error)
         where = f" into {RAW_SCHEMA}.{table}" if table else ""
-        raise IngestError(f"the {step} step{where} failed: {_root_cause(error)}") from error
+        raise IngestError(f"the {step} step{where} failed: {_explain_failure(error, warehouse)}") from error
     return {table: rows for table, rows in counts.items() if not table.startswith("_dlt")}
 
 
@@ -441,7 +459,31 @@ def _failed_table(error: BaseException) -> str | None:
     return None
 
 
-def _root_cause(error: BaseException) -> str:
+def _root_cause(error: BaseException) -> BaseException:
     while error.__cause__ is not None or error.__context__ is not None:
         error = error.__cause__ or error.__context__
-    return f"{type(error).__name__}: {str(error).strip()}"
+    return error
+
+
+def _explain_failure(error: BaseException, loc: Location) -> str:
+    """The root cause of a dlt failure, said with what to do about it where we know.
+
+    A Ctrl-C that dlt wrapped in its own exception is raised again as what it is.
+    """
+    root = _root_cause(error)
+    if isinstance(root, KeyboardInterrupt):
+        raise KeyboardInterrupt from error
+    if isinstance(root, OSError) and (hint := explain_os_error(root, STATE_DIR)):
+        return hint
+    if isinstance(root, psycopg2.Error):
+        return explain_error(loc, root)
+    text = str(root).strip()
+    first_line = text.splitlines()[0] if text else ""
+    if "permission denied" in text.lower():
+        return (f"{first_line}. Grant what `python ingest/run.py --print-grants` prints (README, 'Privileges') "
+                "and run again.")
+    if any(signal in text for signal in ("server closed the connection", "terminating connection",
+                                          "Connection refused", "connection to server", "IO error")):
+        return (f"{first_line}. The {loc.side} server {loc.host}:{loc.port} went away during the run: check "
+                "that it runs and run again: a run resumes where the last one stopped.")
+    return f"{type(root).__name__}: {first_line}"

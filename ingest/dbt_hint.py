@@ -1,10 +1,12 @@
-"""Tell a dbt user how to start the embedded warehouse when dbt cannot reach it.
+"""Tell a dbt user what to do when dbt cannot reach the warehouse: start the embedded server, or fix the port.
 
 dbt connects before any project code runs, so its own error ("connection refused") cannot say how to start
 the server. ``quickstart.py`` writes ``tpch_warehouse.pth`` into the virtual environment; Python runs its
 ``import ingest.dbt_hint`` line at start-up, and only when the program is ``dbt`` does this module wrap
-``psycopg2.connect``: a failed connection to the embedded default gets one more line saying what to run.
-Nothing else changes: other programs, external servers and successful connections are untouched.
+``psycopg2.connect``: a refused connection to the embedded default gets one more line saying what to run,
+and a port held by a program that is not PostgreSQL ("received invalid response to SSL negotiation", a
+connection closed at once, or no answer) one saying which setting to change.
+Nothing else changes: other programs, other errors and successful connections are untouched.
 """
 
 from __future__ import annotations
@@ -24,6 +26,22 @@ def _embedded_warehouse_port() -> int | None:
     return location("warehouse").port
 
 
+def _hint(text: str, host: str, port: str) -> str | None:
+    """The line to add to a failed connection's error, or None."""
+    embedded_port = _embedded_warehouse_port()
+    embedded = embedded_port is not None and port == str(embedded_port)
+    if "refused" in text:
+        return HINT if embedded else None
+    if "SSL negotiation" in text or "server closed the connection unexpectedly" in text:
+        return (f"The program listening on {host}:{port} is not a PostgreSQL server. Set WAREHOUSE_PORT (or PGPORT) "
+                "to the warehouse's port" + ("; for the project's embedded server choose a free port, and "
+                "`python ingest/db.py start` starts it there." if embedded else "."))
+    if "timeout expired" in text:
+        return (f"Nothing answered on {host}:{port} within the connect timeout: a program that is not PostgreSQL "
+                "may hold the port, or a firewall drops the connection. Check WAREHOUSE_HOST / WAREHOUSE_PORT.")
+    return None
+
+
 def install() -> None:
     if os.path.basename(sys.argv[0] if sys.argv else "") != "dbt":
         return
@@ -35,10 +53,10 @@ def install() -> None:
         try:
             return real_connect(*args, **kwargs)
         except psycopg2.OperationalError as error:
-            port = _embedded_warehouse_port()
-            if port is None or str(kwargs.get("port")) != str(port) or "refused" not in str(error):
+            hint = _hint(str(error), str(kwargs.get("host")), str(kwargs.get("port")))
+            if hint is None:
                 raise
-            raise psycopg2.OperationalError(f"{str(error).rstrip()}\n{HINT}") from None
+            raise psycopg2.OperationalError(f"{str(error).rstrip()}\n{hint}") from None
 
     psycopg2.connect = connect
 

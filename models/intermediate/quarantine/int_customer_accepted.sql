@@ -1,0 +1,46 @@
+{#-
+    The last accepted version of every live customer: what snapshot snp_tpch__customer records. A version that
+    breaks a quarantine rule never gets here, so the customer keeps its last good version (and the history never
+    records the bad one) until the source corrects it; a customer deleted in the source leaves (post-hook), so
+    the snapshot closes its history. Incremental: each run merges the screened rows that are new or changed.
+-#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='merge',
+        unique_key=['customer_id'],
+        on_schema_change='append_new_columns',
+        post_hook=[
+            "delete from {{ this }} as accepted
+            where not exists (select 1 from {{ ref('stg_tpch__customer') }} as live where live.customer_id = accepted.customer_id)"
+        ],
+    )
+}}
+
+-- depends_on: {{ ref('stg_tpch__customer') }}
+
+with
+
+screened as (
+
+    select * from {{ ref('int_customer_screened') }}
+
+),
+
+final as (
+
+    select screened.*
+    from screened
+    {% if is_incremental() %}
+        where not exists (
+            select 1 from {{ this }} as accepted
+            where
+                accepted.customer_id = screened.customer_id
+                and accepted.updated_at = screened.updated_at
+                and accepted.loaded_at = screened.loaded_at
+        )
+    {% endif %}
+
+)
+
+select * from final

@@ -365,6 +365,7 @@ def run(source: Location, warehouse: Location, tables: Iterable[str], full_refre
         result.add_marked(deletes.apply(warehouse, keys))
         for table, rows in result.deletes_marked.items():
             log.info("  marked %s row(s) of %s.%s deleted in the source", f"{rows:,}", RAW_SCHEMA, table)
+        compare_counts(source, warehouse, tables, clock)
     result.seconds = time.monotonic() - started
     return result
 
@@ -391,6 +392,44 @@ def _extract_table(pipeline: dlt.Pipeline, source: Location, table: str, key: li
     rate = outcome.extracted_rows / outcome.extract_seconds if outcome.extract_seconds else 0.0
     log.info("  extracted %-9s %10s rows in %6.2f s (%s rows/s)", table, f"{outcome.extracted_rows:,}",
              outcome.extract_seconds, f"{rate:,.0f}")
+
+
+def compare_counts(source: Location, warehouse: Location, tables: list[str], clock: held_rows.Clock) -> None:
+    """Warn when raw cannot be the source: rows the cursor missed, or rows gone without a delete.
+
+    Raw's live rows must include every source row stamped up to the cap (each was read, now or before): fewer
+    means rows written behind the cursor (a stamp set back, a transaction open longer than the safety window).
+    Raw's live rows may exceed the source's only by rows held back, changing or deleted right now: more than
+    the source holds in all means rows removed without a delete (TRUNCATE fires no delete trigger). Both say
+    how to replay the table. Cost: a count of each table on both sides.
+    """
+    with session(source) as src, src.cursor() as cur:
+        counts = {}
+        for table in tables:
+            cur.execute(
+                f"select count(*), count(*) filter (where {CURSOR_COLUMN} <= %s) from {SOURCE_SCHEMA}.{table}",
+                (clock.cap,),
+            )
+            counts[table] = cur.fetchone()
+    with session(warehouse) as wh, wh.cursor() as cur:
+        for table in tables:
+            cur.execute("select to_regclass(%s)", (f"{RAW_SCHEMA}.{table}",))
+            if cur.fetchone()[0] is None:
+                continue
+            cur.execute(f"select count(*) from {RAW_SCHEMA}.{table} where {DELETED_AT} is null")
+            (live,) = cur.fetchone()
+            total, settled = counts[table]
+            fix = f"replay it with `python ingest/run.py --tables {table} --full-refresh`"
+            if live < settled:
+                log.warning("warning: %s.%s holds %s live row(s) but the source has %s stamped up to %s: %s row(s) "
+                            "were written behind the cursor (an updated_at set back, or a transaction open longer "
+                            "than CURSOR_SAFETY_WINDOW_SECONDS); %s.", RAW_SCHEMA, table, f"{live:,}",
+                            f"{settled:,}", f"{clock.cap:%Y-%m-%d %H:%M:%S%z}", f"{settled - live:,}", fix)
+            elif live > total:
+                log.warning("warning: %s.%s holds %s live row(s) but source table %s.%s has %s: %s row(s) left the "
+                            "source without a captured delete (TRUNCATE, or deletes made during this run); %s.",
+                            RAW_SCHEMA, table, f"{live:,}", SOURCE_SCHEMA, table, f"{total:,}",
+                            f"{live - total:,}", fix)
 
 
 def _repair_interrupted_normalize(pipeline: dlt.Pipeline) -> None:

@@ -10,11 +10,12 @@
                  through `parent`/`parent_key`/`parent_column`)
       text       column must not hold control characters (but tab, line feed and carriage return) nor be longer
                  than var('quarantine_max_text_length') characters
-    Orders whose customer has not arrived are not broken: the facts give them the unknown member (-1) and re-key
-    them when it arrives (late-arriving dimension), so there is no orphan rule on orders.customer_id.
+    A NULL in a values or range column is reported as missing_value. Orders whose customer has not arrived are
+    not broken: the facts give them the unknown member (-1) and re-key them when it arrives (a late-arriving
+    dimension member), so orders.customer_id must be present but need not exist in customer yet.
 -#}
 {% macro quarantine_rules() %}
-    {%- set segments = ['AUTOMOBILE', 'BUILDING', 'FURNITURE', 'HOUSEHOLD', 'MACHINERY'] -%}
+{%- set segments = ['AUTOMOBILE', 'BUILDING', 'FURNITURE', 'HOUSEHOLD', 'MACHINERY'] -%}
     {{ return({
         'region': {
             'model': 'stg_tpch__region', 'key': ['region_id'], 'source_key': ['r_regionkey'],
@@ -71,6 +72,7 @@
             'model': 'stg_tpch__orders', 'key': ['order_id'], 'source_key': ['o_orderkey'],
             'rules': [
                 {'rule': 'not_null', 'column': 'order_date'},
+                {'rule': 'not_null', 'column': 'customer_id'},
                 {'rule': 'range', 'column': 'total_price', 'min': 0},
                 {'rule': 'values', 'column': 'order_status', 'values': ['O', 'P', 'F']},
                 {'rule': 'values', 'column': 'order_priority', 'values': ['1-URGENT', '2-HIGH', '3-MEDIUM', '4-NOT SPECIFIED', '5-LOW']},
@@ -104,7 +106,7 @@
         'not_null': 'missing_value', 'values': 'unknown_code', 'range': 'out_of_range', 'orphan': 'orphan',
         'after': 'dates_out_of_order', 'text': 'bad_text',
     } -%}
-    {{- return(names[rule.rule]) -}}
+{{- return(names[rule.rule]) -}}
 {% endmacro %}
 
 
@@ -112,30 +114,35 @@
     text ingest/held_rows.py writes, so an event names the row as the source does. -#}
 {% macro quarantine_row_key(alias, key, source_key) %}
     jsonb_build_object(
-        {%- for column in key %}
+{%- for column in key %}
             '{{ source_key[loop.index0] }}', {{ alias }}.{{ column }}{{ ',' if not loop.last }}
-        {%- endfor %}
+{%- endfor %}
     )::text
 {% endmacro %}
 
 
 {#- One select per rule: the rows of `table` that break it, with the offending value as text. -#}
 {% macro quarantine_violations_of(table, spec) %}
-    {%- set rules = spec.rules -%}
-    {%- for rule in rules %}
-        {%- set column = 'checked.' ~ rule.column %}
+{%- set rules = spec.rules -%}
+{%- for rule in rules %}
+{%- set column = 'checked.' ~ rule.column %}
         select
             '{{ table }}' as table_name,
             {{ quarantine_row_key('checked', spec.key, spec.source_key) }} as row_key,
+{%- if rule.rule in ('values', 'range') %}
+            case when {{ column }} is null then 'missing_value' else '{{ quarantine_rule_name(rule) }}' end
+                as rule_name,
+            {%- else %}
             '{{ quarantine_rule_name(rule) }}' as rule_name,
+{%- endif %}
             '{{ rule.column }}' as column_name,
-            {%- if rule.rule == 'text' %}
+{%- if rule.rule == 'text' %}
             left({{ column }}::text, 100) as offending_value
             {%- else %}
-            {{ column }}::text as offending_value
-            {%- endif %}
+{{ column }}::text as offending_value
+{%- endif %}
         from {{ ref(spec.model) }} as checked
-        {%- if rule.rule == 'orphan' %}
+{%- if rule.rule == 'orphan' %}
         where
             {{ column }} is not null
             and not exists (
@@ -155,21 +162,21 @@
         {%- elif rule.rule == 'range' %}
         where
             {{ column }} is null
-            {%- if rule.min is defined %} or {{ column }} < {{ rule.min }}{% endif %}
-            {%- if rule.max is defined %} or {{ column }} > {{ rule.max }}{% endif %}
+{%- if rule.min is defined %} or {{ column }} < {{ rule.min }}{% endif %}
+{%- if rule.max is defined %} or {{ column }} > {{ rule.max }}{% endif %}
         {%- elif rule.rule == 'text' %}
         where
             length({{ column }}) > {{ var('quarantine_max_text_length') }}
             or {{ column }} ~ '[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]'
-        {%- endif %}
-        {{ 'union all' if not loop.last }}
-    {%- endfor %}
+{%- endif %}
+{{ 'union all' if not loop.last }}
+{%- endfor %}
 {% endmacro %}
 
 
 {#- The rows of `table`'s staging reader that break no rule: what the star may read. -#}
 {% macro quarantine_screened(table) %}
-    {%- set spec = quarantine_rules()[table] -%}
+{%- set spec = quarantine_rules()[table] -%}
 with
 
 staged as (

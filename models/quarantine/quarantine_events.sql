@@ -6,6 +6,7 @@
 {{
     config(
         materialized='incremental',
+        incremental_strategy='merge',
         unique_key=['table_name', 'row_key', 'rule_name', 'column_name'],
         on_schema_change='fail',
     )
@@ -28,8 +29,7 @@ violations as (
 
 ),
 
-{% if is_incremental() %}
-
+-- The events recorded by earlier runs (none on the first run).
 known_events as (
 
     select
@@ -37,17 +37,25 @@ known_events as (
         row_key,
         rule_name,
         column_name,
-        detected_by,
-        offending_value,
         first_seen_at,
         last_seen_at,
         resolved_at
-    from {{ this }}
+    {% if is_incremental() %}
+        from {{ this }}
+    {% else %}
+        from violations
+        cross join (
+            select
+                null::timestamptz as first_seen_at,
+                null::timestamptz as last_seen_at,
+                null::timestamptz as resolved_at
+        ) as no_times
+        where false
+    {% endif %}
 
 ),
 
-{% endif %}
-
+-- Every violation found now: present, seen now, first seen when an earlier run first saw it.
 present_events as (
 
     select
@@ -57,62 +65,65 @@ present_events as (
         violations.column_name,
         violations.detected_by,
         violations.offending_value,
-        {% if is_incremental() %}
-            coalesce(known_events.first_seen_at, {{ run_time }}) as first_seen_at,
-        {% else %}
-            {{ run_time }} as first_seen_at,
-        {% endif %}
+        coalesce(known_events.first_seen_at, {{ run_time }}) as first_seen_at,
         {{ run_time }} as last_seen_at,
         null::timestamptz as resolved_at
     from violations
+    left join known_events
+        on
+            violations.table_name = known_events.table_name
+            and violations.row_key = known_events.row_key
+            and violations.rule_name = known_events.rule_name
+            and violations.column_name = known_events.column_name
+
+),
+
+-- Every event still open from an earlier run that is not found now: resolved by this run.
+resolved_events as (
+
     {% if is_incremental() %}
-        left join known_events
-            on
-                violations.table_name = known_events.table_name
-                and violations.row_key = known_events.row_key
-                and violations.rule_name = known_events.rule_name
-                and violations.column_name = known_events.column_name
+        select
+            known.table_name,
+            known.row_key,
+            known.rule_name,
+            known.column_name,
+            known.detected_by,
+            known.offending_value,
+            known.first_seen_at,
+            known.last_seen_at,
+            {{ run_time }} as resolved_at
+        from {{ this }} as known
+        where
+            known.resolved_at is null
+            and not exists (
+                select 1 from violations
+                where
+                    violations.table_name = known.table_name
+                    and violations.row_key = known.row_key
+                    and violations.rule_name = known.rule_name
+                    and violations.column_name = known.column_name
+            )
+    {% else %}
+        select * from present_events
+        where false
     {% endif %}
 
 ),
-
-{% if is_incremental() %}
-
-resolved_events as (
-
-    select
-        known_events.table_name,
-        known_events.row_key,
-        known_events.rule_name,
-        known_events.column_name,
-        known_events.detected_by,
-        known_events.offending_value,
-        known_events.first_seen_at,
-        known_events.last_seen_at,
-        {{ run_time }} as resolved_at
-    from known_events
-    where
-        known_events.resolved_at is null
-        and not exists (
-            select 1 from violations
-            where
-                violations.table_name = known_events.table_name
-                and violations.row_key = known_events.row_key
-                and violations.rule_name = known_events.rule_name
-                and violations.column_name = known_events.column_name
-        )
-
-),
-
-{% endif %}
 
 events as (
 
     select * from present_events
-    {% if is_incremental() %}
-        union all
-        select * from resolved_events
-    {% endif %}
+    union all
+    select * from resolved_events
+
+),
+
+flagged as (
+
+    select
+        *,
+        resolved_at is null as is_present
+    from events
 
 ),
 
@@ -128,14 +139,14 @@ final as (
         -- attributes
         detected_by,
         offending_value,
-        resolved_at is null as is_present,
+        is_present,
 
         -- timestamps
         first_seen_at,
         last_seen_at,
         resolved_at
 
-    from events
+    from flagged
 
 )
 

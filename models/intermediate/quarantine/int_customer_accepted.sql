@@ -12,7 +12,10 @@
         on_schema_change='append_new_columns',
         post_hook=[
             "delete from {{ this }} as accepted
-            where not exists (select 1 from {{ ref('stg_tpch__customer') }} as live where live.customer_id = accepted.customer_id)"
+            where not exists (
+                select 1 from {{ ref('stg_tpch__customer') }} as live
+                where live.customer_id = accepted.customer_id
+            )"
         ],
     )
 }}
@@ -23,13 +26,36 @@ with
 
 screened as (
 
-    select * from {{ ref('int_customer_screened') }}
+    select
+        customer_id,
+        nation_id,
+        customer_name,
+        customer_address,
+        phone_number,
+        market_segment,
+        customer_comment,
+        account_balance,
+        created_at,
+        updated_at,
+        loaded_at
+    from {{ ref('int_customer_screened') }}
 
 ),
 
 final as (
 
-    select screened.*
+    select
+        screened.customer_id,
+        screened.nation_id,
+        screened.customer_name,
+        screened.customer_address,
+        screened.phone_number,
+        screened.market_segment,
+        screened.customer_comment,
+        screened.account_balance,
+        screened.created_at,
+        screened.updated_at,
+        screened.loaded_at
     from screened
     {% if is_incremental() %}
         where not exists (

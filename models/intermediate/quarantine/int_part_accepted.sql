@@ -12,7 +12,10 @@
         on_schema_change='append_new_columns',
         post_hook=[
             "delete from {{ this }} as accepted
-            where not exists (select 1 from {{ ref('stg_tpch__part') }} as live where live.part_id = accepted.part_id)"
+            where not exists (
+                select 1 from {{ ref('stg_tpch__part') }} as live
+                where live.part_id = accepted.part_id
+            )"
         ],
     )
 }}
@@ -23,13 +26,38 @@ with
 
 screened as (
 
-    select * from {{ ref('int_part_screened') }}
+    select
+        part_id,
+        part_name,
+        manufacturer,
+        brand,
+        part_type,
+        part_size,
+        container,
+        part_comment,
+        retail_price,
+        created_at,
+        updated_at,
+        loaded_at
+    from {{ ref('int_part_screened') }}
 
 ),
 
 final as (
 
-    select screened.*
+    select
+        screened.part_id,
+        screened.part_name,
+        screened.manufacturer,
+        screened.brand,
+        screened.part_type,
+        screened.part_size,
+        screened.container,
+        screened.part_comment,
+        screened.retail_price,
+        screened.created_at,
+        screened.updated_at,
+        screened.loaded_at
     from screened
     {% if is_incremental() %}
         where not exists (

@@ -12,7 +12,10 @@
         on_schema_change='append_new_columns',
         post_hook=[
             "delete from {{ this }} as accepted
-            where not exists (select 1 from {{ ref('stg_tpch__partsupp') }} as live where live.part_id = accepted.part_id and live.supplier_id = accepted.supplier_id)"
+            where not exists (
+                select 1 from {{ ref('stg_tpch__partsupp') }} as live
+                where live.part_id = accepted.part_id and live.supplier_id = accepted.supplier_id
+            )"
         ],
     )
 }}
@@ -23,20 +26,37 @@ with
 
 screened as (
 
-    select * from {{ ref('int_partsupp_screened') }}
+    select
+        part_id,
+        supplier_id,
+        partsupp_comment,
+        available_quantity,
+        supply_cost,
+        created_at,
+        updated_at,
+        loaded_at
+    from {{ ref('int_partsupp_screened') }}
 
 ),
 
 final as (
 
-    select screened.*
+    select
+        screened.part_id,
+        screened.supplier_id,
+        screened.partsupp_comment,
+        screened.available_quantity,
+        screened.supply_cost,
+        screened.created_at,
+        screened.updated_at,
+        screened.loaded_at
     from screened
     {% if is_incremental() %}
         where not exists (
             select 1 from {{ this }} as accepted
             where
                 accepted.part_id = screened.part_id
-            and accepted.supplier_id = screened.supplier_id
+                and accepted.supplier_id = screened.supplier_id
                 and accepted.updated_at = screened.updated_at
                 and accepted.loaded_at = screened.loaded_at
         )

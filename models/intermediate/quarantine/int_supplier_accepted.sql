@@ -12,7 +12,10 @@
         on_schema_change='append_new_columns',
         post_hook=[
             "delete from {{ this }} as accepted
-            where not exists (select 1 from {{ ref('stg_tpch__supplier') }} as live where live.supplier_id = accepted.supplier_id)"
+            where not exists (
+                select 1 from {{ ref('stg_tpch__supplier') }} as live
+                where live.supplier_id = accepted.supplier_id
+            )"
         ],
     )
 }}
@@ -23,13 +26,34 @@ with
 
 screened as (
 
-    select * from {{ ref('int_supplier_screened') }}
+    select
+        supplier_id,
+        nation_id,
+        supplier_name,
+        supplier_address,
+        phone_number,
+        supplier_comment,
+        account_balance,
+        created_at,
+        updated_at,
+        loaded_at
+    from {{ ref('int_supplier_screened') }}
 
 ),
 
 final as (
 
-    select screened.*
+    select
+        screened.supplier_id,
+        screened.nation_id,
+        screened.supplier_name,
+        screened.supplier_address,
+        screened.phone_number,
+        screened.supplier_comment,
+        screened.account_balance,
+        screened.created_at,
+        screened.updated_at,
+        screened.loaded_at
     from screened
     {% if is_incremental() %}
         where not exists (

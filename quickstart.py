@@ -40,8 +40,19 @@ def setup() -> dict[str, str]:
     if not STAMP.exists() or STAMP.read_text().strip() != wanted:
         say("installing the pinned requirements (requirements.txt)")
         started = time.monotonic()
-        subprocess.run([str(BIN / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                        "-r", str(REQUIREMENTS)], check=True)
+        subprocess.run(
+            [
+                str(BIN / "python"),
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "-r",
+                str(REQUIREMENTS),
+            ],
+            check=True,
+        )
         STAMP.write_text(wanted)
         say(f"installed in {time.monotonic() - started:.0f} s")
     _write_pth()
@@ -56,7 +67,9 @@ def _write_pth() -> None:
     """Put the checkout on the venv's path and load ingest/dbt_hint.py (dbt's 'server not running' hint)."""
     site_packages = subprocess.run(
         [str(BIN / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
     pth = Path(site_packages) / "tpch_warehouse.pth"
     content = f"{ROOT}\nimport ingest.dbt_hint\n"

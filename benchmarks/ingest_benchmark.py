@@ -6,7 +6,7 @@ For each scale factor, on fresh databases of the configured server (the embedded
 
 - full load: ``python ingest/run.py`` into an empty warehouse, against the physical limit, a plain
   ``COPY (select ...) TO STDOUT`` piped into ``COPY ... FROM STDIN`` between the same two databases;
-- incremental day: one simulated day (``demo_source.py advance``), then ``ingest/run.py`` again, against
+- incremental day: one simulated day (``demo/source.py advance``), then ``ingest/run.py`` again, against
   the full load, with the number of rows the day changed.
 
 Across scale factors it prints how the incremental day's time grows with the history (it should follow the
@@ -126,27 +126,33 @@ def main() -> None:
         python = sys.executable
         try:
             print(f"SF {scale_factor}: creating the demo source", flush=True)
-            timed([python, "ingest/demo_source.py", "init", "--scale-factor", str(scale_factor)], env)
+            timed([python, "demo/source.py", "init", "--scale-factor", str(scale_factor)], env)
             full = timed([python, "ingest/run.py", "--full-refresh"], env)
             copy = plain_copy(source, warehouse)
-            timed([python, "ingest/demo_source.py", "advance", "--days", str(args.days)], env)
+            timed([python, "demo/source.py", "advance", "--days", str(args.days)], env)
             changes = changed_rows(source)
             incremental = timed([python, "ingest/run.py"], env)
             results[scale_factor] = (full, copy, incremental, changes)
-            print(f"SF {scale_factor}: full load {full:.1f} s, plain COPY {copy:.1f} s "
-                  f"(full / COPY = {full / copy:.1f}x); incremental day ({changes} changes) {incremental:.1f} s "
-                  f"(incremental / full = {incremental / full:.2f})", flush=True)
+            print(
+                f"SF {scale_factor}: full load {full:.1f} s, plain COPY {copy:.1f} s "
+                f"(full / COPY = {full / copy:.1f}x); incremental day ({changes} changes) {incremental:.1f} s "
+                f"(incremental / full = {incremental / full:.2f})",
+                flush=True,
+            )
         finally:
             for loc in (source, warehouse):
                 drop(loc)
-            shutil.rmtree(STATE_DIR / "dlt" / f"{warehouse.host}_{warehouse.port}_{warehouse.dbname}",
-                          ignore_errors=True)
+            shutil.rmtree(
+                STATE_DIR / "dlt" / f"{warehouse.host}_{warehouse.port}_{warehouse.dbname}", ignore_errors=True
+            )
     factors = sorted(results)
     if len(factors) > 1:
         small, large = factors[0], factors[-1]
-        print(f"history x{large / small:g}: full load x{results[large][0] / results[small][0]:.1f}, "
-              f"incremental day x{results[large][2] / results[small][2]:.1f} "
-              f"for x{results[large][3] / max(results[small][3], 1):.1f} the changes")
+        print(
+            f"history x{large / small:g}: full load x{results[large][0] / results[small][0]:.1f}, "
+            f"incremental day x{results[large][2] / results[small][2]:.1f} "
+            f"for x{results[large][3] / max(results[small][3], 1):.1f} the changes"
+        )
 
 
 if __name__ == "__main__":

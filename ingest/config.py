@@ -62,6 +62,7 @@ def cursor_safety_window_seconds() -> int:
         raise ValueError(f"CURSOR_SAFETY_WINDOW_SECONDS must be a whole number of seconds (0 or more), got {text!r}")
     return int(text)
 
+
 _DEFAULT_DBNAME = {"source": "tpch_source", "warehouse": "warehouse"}
 
 

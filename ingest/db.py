@@ -77,8 +77,9 @@ def _run_as_server_user(args: list[str]) -> subprocess.CompletedProcess[str]:
     kwargs: dict[str, object] = {}
     if os.geteuid() == 0:
         kwargs["user"] = SYSTEM_USER
-    return subprocess.run(args, check=False, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          timeout=120, **kwargs)
+    return subprocess.run(
+        args, check=False, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=120, **kwargs
+    )
 
 
 def _prepare_permissions() -> None:
@@ -164,19 +165,38 @@ def start_embedded(port: int) -> None:
             raise IngestError(explain_os_error(error, STATE_DIR) or f"cannot prepare {PGDATA}: {error}") from None
         if not (PGDATA / "PG_VERSION").exists():
             log.info("initialising the embedded PostgreSQL in %s", PGDATA)
-            result = _run_as_server_user([
-                _bin("initdb"), "-D", str(PGDATA), "--auth=trust", "--encoding=UTF8", "--no-locale",
-                "-U", "postgres",
-            ])
+            result = _run_as_server_user(
+                [
+                    _bin("initdb"),
+                    "-D",
+                    str(PGDATA),
+                    "--auth=trust",
+                    "--encoding=UTF8",
+                    "--no-locale",
+                    "-U",
+                    "postgres",
+                ]
+            )
             if result.returncode != 0:
                 raise IngestError(f"initdb failed for the embedded server in {PGDATA}:\n{result.stdout}")
         # pg_ctl hands these to postgres through /bin/sh, so '' is an empty value.
         (PGDATA / "pg_hba.conf").write_text(HBA)
         options = " ".join(f"-c {key}={value or repr('')}" for key, value in SERVER_SETTINGS.items())
-        result = _run_as_server_user([
-            _bin("pg_ctl"), "start", "-w", "-t", "60", "-D", str(PGDATA), "-l", str(SERVER_LOG),
-            "-o", f"-p {port} {options}",
-        ])
+        result = _run_as_server_user(
+            [
+                _bin("pg_ctl"),
+                "start",
+                "-w",
+                "-t",
+                "60",
+                "-D",
+                str(PGDATA),
+                "-l",
+                str(SERVER_LOG),
+                "-o",
+                f"-p {port} {options}",
+            ]
+        )
         if result.returncode != 0:
             tail = SERVER_LOG.read_text()[-2000:] if SERVER_LOG.exists() else ""
             raise IngestError(f"the embedded PostgreSQL did not start on port {port}:\n{result.stdout}\n{tail}")
@@ -197,25 +217,37 @@ def _explain(loc: Location, error: psycopg2.OperationalError) -> str:
     text = str(error).strip()
     prefix = loc.env_prefix
     if "password authentication failed" in text or "no password supplied" in text:
-        return (f"cannot log in to the {loc.describe()}: the password was refused. "
-                f"Set {prefix}_PASSWORD (or PGPASSWORD) to the password of user '{loc.user}'.")
+        return (
+            f"cannot log in to the {loc.describe()}: the password was refused. "
+            f"Set {prefix}_PASSWORD (or PGPASSWORD) to the password of user '{loc.user}'."
+        )
     if f'database "{loc.dbname}" does not exist' in text:
-        return (f"the {loc.side} database '{loc.dbname}' does not exist on {loc.host}:{loc.port}. "
-                f"Create it (createdb {loc.dbname}) or set {prefix}_DBNAME to an existing database.")
+        return (
+            f"the {loc.side} database '{loc.dbname}' does not exist on {loc.host}:{loc.port}. "
+            f"Create it (createdb {loc.dbname}) or set {prefix}_DBNAME to an existing database."
+        )
     if "role" in text and "does not exist" in text:
-        return (f"user '{loc.user}' does not exist on {loc.host}:{loc.port}. "
-                f"Set {prefix}_USER (or PGUSER) to an existing user.")
+        return (
+            f"user '{loc.user}' does not exist on {loc.host}:{loc.port}. "
+            f"Set {prefix}_USER (or PGUSER) to an existing user."
+        )
     first_line = text.splitlines()[0] if text else repr(error)
     if "SSL negotiation" in text or "server closed the connection unexpectedly" in text:
-        return (f"the program listening on {loc.host}:{loc.port} is not a PostgreSQL server (it answered: "
-                f"{first_line}). Set {prefix}_PORT (or PGPORT) to the port of the {loc.side} database"
-                + (", or, for the embedded server, to a free port: it is started there." if loc.embedded else "."))
+        return (
+            f"the program listening on {loc.host}:{loc.port} is not a PostgreSQL server (it answered: "
+            f"{first_line}). Set {prefix}_PORT (or PGPORT) to the port of the {loc.side} database"
+            + (", or, for the embedded server, to a free port: it is started there." if loc.embedded else ".")
+        )
     if "timeout expired" in text:
-        return (f"the {loc.describe()} did not answer within 10 s (a program that is not PostgreSQL may hold "
-                f"{loc.host}:{loc.port}, or a firewall drops the connection). Check {prefix}_HOST / {prefix}_PORT.")
-    return (f"cannot reach the {loc.describe()}: {first_line}. "
-            f"Check {prefix}_HOST / {prefix}_PORT (or PGHOST / PGPORT), or unset them to use the "
-            f"embedded server (python ingest/db.py start).")
+        return (
+            f"the {loc.describe()} did not answer within 10 s (a program that is not PostgreSQL may hold "
+            f"{loc.host}:{loc.port}, or a firewall drops the connection). Check {prefix}_HOST / {prefix}_PORT."
+        )
+    return (
+        f"cannot reach the {loc.describe()}: {first_line}. "
+        f"Check {prefix}_HOST / {prefix}_PORT (or PGHOST / PGPORT), or unset them to use the "
+        f"embedded server (python ingest/db.py start)."
+    )
 
 
 def explain_error(loc: Location, error: psycopg2.Error) -> str:
@@ -223,19 +255,27 @@ def explain_error(loc: Location, error: psycopg2.Error) -> str:
     text = str(error).strip()
     first_line = text.splitlines()[0] if text else type(error).__name__
     if isinstance(error, psycopg2.errors.InsufficientPrivilege):
-        return (f"user '{loc.user}' lacks a privilege in the {loc.side} database '{loc.dbname}' on "
-                f"{loc.host}:{loc.port}: {first_line}. Grant what `python ingest/run.py --print-grants` prints "
-                "(README, 'Privileges') and run again.")
+        return (
+            f"user '{loc.user}' lacks a privilege in the {loc.side} database '{loc.dbname}' on "
+            f"{loc.host}:{loc.port}: {first_line}. Grant what `python ingest/run.py --print-grants` prints "
+            "(README, 'Privileges') and run again."
+        )
     if isinstance(error, psycopg2.errors.DiskFull) or "No space left on device" in text:
-        return (f"the {loc.side} server {loc.host}:{loc.port} is out of disk space: {first_line}. Free space on "
-                "its data volume and run again: a run resumes where the last one stopped.")
+        return (
+            f"the {loc.side} server {loc.host}:{loc.port} is out of disk space: {first_line}. Free space on "
+            "its data volume and run again: a run resumes where the last one stopped."
+        )
     if isinstance(error, psycopg2.errors.ReadOnlySqlTransaction):
-        return (f"the {loc.side} database '{loc.dbname}' on {loc.host}:{loc.port} is read-only ({first_line}); "
-                "point the setting at the primary server, not a standby.")
+        return (
+            f"the {loc.side} database '{loc.dbname}' on {loc.host}:{loc.port} is read-only ({first_line}); "
+            "point the setting at the primary server, not a standby."
+        )
     if isinstance(error, psycopg2.OperationalError | psycopg2.InterfaceError):
-        return (f"lost the connection to the {loc.describe()}: {first_line}. Check that the server runs"
-                + (" (`python ingest/db.py start`)" if loc.embedded else "")
-                + " and run again: a run resumes where the last one stopped.")
+        return (
+            f"lost the connection to the {loc.describe()}: {first_line}. Check that the server runs"
+            + (" (`python ingest/db.py start`)" if loc.embedded else "")
+            + " and run again: a run resumes where the last one stopped."
+        )
     return f"the {loc.describe()} refused a statement: {first_line}"
 
 

@@ -7,6 +7,9 @@ the server. ``quickstart.py`` writes ``tpch_warehouse.pth`` into the virtual env
 and a port held by a program that is not PostgreSQL ("received invalid response to SSL negotiation", a
 connection closed at once, or no answer) one saying which setting to change.
 Nothing else changes: other programs, other errors and successful connections are untouched.
+
+Without that ``.pth`` (a virtual environment set up by hand, or the test suite), ``python -m ingest.dbt_hint
+ARGS`` runs ``dbt ARGS`` with the hint installed the same way.
 """
 
 from __future__ import annotations
@@ -14,8 +17,10 @@ from __future__ import annotations
 import os
 import sys
 
-HINT = ("The project's embedded PostgreSQL is not running. Start it with `python ingest/db.py start` "
-        "(or run `python ingest/run.py`, which starts it), then run dbt again.")
+HINT = (
+    "The project's embedded PostgreSQL is not running. Start it with `python ingest/db.py start` "
+    "(or run `python ingest/run.py`, which starts it), then run dbt again."
+)
 
 
 def _embedded_warehouse_port() -> int | None:
@@ -33,21 +38,33 @@ def _hint(text: str, host: str, port: str) -> str | None:
     if "refused" in text:
         return HINT if embedded else None
     if "SSL negotiation" in text or "server closed the connection unexpectedly" in text:
-        return (f"The program listening on {host}:{port} is not a PostgreSQL server. Set WAREHOUSE_PORT (or PGPORT) "
-                "to the warehouse's port" + ("; for the project's embedded server choose a free port, and "
-                "`python ingest/db.py start` starts it there." if embedded else "."))
+        return (
+            f"The program listening on {host}:{port} is not a PostgreSQL server. Set WAREHOUSE_PORT (or PGPORT) "
+            "to the warehouse's port"
+            + (
+                "; for the project's embedded server choose a free port, and "
+                "`python ingest/db.py start` starts it there."
+                if embedded
+                else "."
+            )
+        )
     if "timeout expired" in text:
-        return (f"Nothing answered on {host}:{port} within the connect timeout: a program that is not PostgreSQL "
-                "may hold the port, or a firewall drops the connection. Check WAREHOUSE_HOST / WAREHOUSE_PORT.")
+        return (
+            f"Nothing answered on {host}:{port} within the connect timeout: a program that is not PostgreSQL "
+            "may hold the port, or a firewall drops the connection. Check WAREHOUSE_HOST / WAREHOUSE_PORT."
+        )
     return None
 
 
-def install() -> None:
-    if os.path.basename(sys.argv[0] if sys.argv else "") != "dbt":
+def install(force: bool = False) -> None:
+    """Wrap ``psycopg2.connect`` when the program is ``dbt`` (or ``force``); once per process."""
+    if not force and os.path.basename(sys.argv[0] if sys.argv else "") != "dbt":
         return
     import psycopg2
 
     real_connect = psycopg2.connect
+    if getattr(real_connect, "adds_the_start_hint", False):
+        return
 
     def connect(*args: object, **kwargs: object) -> object:
         try:
@@ -58,7 +75,19 @@ def install() -> None:
                 raise
             raise psycopg2.OperationalError(f"{str(error).rstrip()}\n{hint}") from None
 
+    connect.adds_the_start_hint = True  # type: ignore[attr-defined]
     psycopg2.connect = connect
 
 
+def main(argv: list[str]) -> None:
+    """``python -m ingest.dbt_hint ARGS``: ``dbt ARGS`` with the hint installed (exits with dbt's status)."""
+    install(force=True)
+    from dbt.cli.main import cli
+
+    cli(args=argv, prog_name="dbt")
+
+
 install()
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -22,11 +22,17 @@ every table on every run. So the source records its own deletes:
   with it. ``hold`` copies them aside first (``raw_tpch.held_tombstones__<table>``) and ``restore`` puts
   back those whose key did not come back, then drops the copy. A run killed in between leaves the copy,
   and the next run restores it.
+
+A run uses all of this through two calls: ``install`` (with the run's checks: it refuses a source whose tables
+it may not put a trigger on) and :func:`every_delete_becomes_a_tombstone`, a context manager around the
+table loads that does the rest in the one order that is safe.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Callable, Iterator
 
 import psycopg2
 from psycopg2 import sql
@@ -186,14 +192,19 @@ def hold(warehouse: Location, tables: list[str]) -> None:
     """Before a full refresh: copy each table's tombstones aside (kept if a killed run left a copy already)."""
     with session(warehouse) as conn, conn.cursor() as cur:
         for table in tables:
-            cur.execute("select to_regclass(%s), to_regclass(%s)",
-                        (f"{RAW_SCHEMA}.{table}", f"{RAW_SCHEMA}.{_held(table)}"))
+            cur.execute(
+                "select to_regclass(%s), to_regclass(%s)", (f"{RAW_SCHEMA}.{table}", f"{RAW_SCHEMA}.{_held(table)}")
+            )
             raw, held = cur.fetchone()
             if raw is None or held is not None:
                 continue
-            cur.execute(sql.SQL("create table {schema}.{held} as select * from {schema}.{table} "
-                                "where _deleted_at is not null").format(
-                schema=sql.Identifier(RAW_SCHEMA), held=sql.Identifier(_held(table)), table=sql.Identifier(table)))
+            cur.execute(
+                sql.SQL(
+                    "create table {schema}.{held} as select * from {schema}.{table} where _deleted_at is not null"
+                ).format(
+                    schema=sql.Identifier(RAW_SCHEMA), held=sql.Identifier(_held(table)), table=sql.Identifier(table)
+                )
+            )
 
 
 def restore(warehouse: Location, keys: dict[str, list[str]]) -> dict[str, int]:
@@ -204,19 +215,77 @@ def restore(warehouse: Location, keys: dict[str, list[str]]) -> dict[str, int]:
             cur.execute("select to_regclass(%s)", (f"{RAW_SCHEMA}.{_held(table)}",))
             if cur.fetchone()[0] is None:
                 continue
-            cur.execute("select column_name from information_schema.columns where table_schema = %s "
-                        "and table_name = %s order by ordinal_position", (RAW_SCHEMA, _held(table)))
+            cur.execute(
+                "select column_name from information_schema.columns where table_schema = %s "
+                "and table_name = %s order by ordinal_position",
+                (RAW_SCHEMA, _held(table)),
+            )
             columns = sql.SQL(", ").join(sql.Identifier(column) for (column,) in cur.fetchall())
             same_key = sql.SQL(" and ").join(
                 sql.SQL("live.{column} = held.{column}").format(column=sql.Identifier(column)) for column in key
             )
-            cur.execute(sql.SQL("""
+            cur.execute(
+                sql.SQL("""
                 insert into {schema}.{table} ({columns})
                 select {columns} from {schema}.{held} as held
                 where not exists (select from {schema}.{table} as live where {same_key})
-            """).format(schema=sql.Identifier(RAW_SCHEMA), table=sql.Identifier(table), columns=columns,
-                        held=sql.Identifier(_held(table)), same_key=same_key))
+            """).format(
+                    schema=sql.Identifier(RAW_SCHEMA),
+                    table=sql.Identifier(table),
+                    columns=columns,
+                    held=sql.Identifier(_held(table)),
+                    same_key=same_key,
+                )
+            )
             restored[table] = cur.rowcount
-            cur.execute(sql.SQL("drop table {schema}.{held}").format(
-                schema=sql.Identifier(RAW_SCHEMA), held=sql.Identifier(_held(table))))
+            cur.execute(
+                sql.SQL("drop table {schema}.{held}").format(
+                    schema=sql.Identifier(RAW_SCHEMA), held=sql.Identifier(_held(table))
+                )
+            )
     return restored
+
+
+@contextlib.contextmanager
+def every_delete_becomes_a_tombstone(
+    warehouse: Location,
+    keys: dict[str, list[str]],
+    reloaded: list[str],
+    extract_log: Callable[[], None],
+    load: Callable[[], None],
+) -> Iterator[dict[str, int]]:
+    """Around one run's table loads: afterwards every row deleted in the source is a tombstone in raw, and
+    the tables in ``reloaded`` (emptied and loaded in full by the block) lost none of theirs.
+
+    ``extract_log`` extracts the source's delete log into the run's pipeline; ``load`` normalizes and loads
+    every extracted package. The block must extract the tables and load them. In order:
+
+    1. for a reload: land the newest log entries and mark them (so the tombstones are up to date), then
+       ``hold`` each reloaded table's tombstones aside;
+    2. extract the delete log before the block extracts the tables, so a row re-created after its delete is
+       extracted (and loaded) after the delete: it comes back alive;
+    3. (the block: extract and load the tables, the log with them)
+    4. ``restore`` the held tombstones whose key did not return, then ``apply`` the log to raw.
+
+    Yields the rows marked deleted per table, filled in when the block ends. Every step is idempotent, so a
+    run killed anywhere is mended by the next.
+    """
+    marked: dict[str, int] = {}
+
+    def add(rows_per_table: dict[str, int]) -> None:
+        for table, rows in rows_per_table.items():
+            marked[table] = marked.get(table, 0) + rows
+
+    if reloaded:
+        extract_log()
+        load()
+        add(apply(warehouse, keys))
+        hold(warehouse, reloaded)
+    extract_log()
+    yield marked
+    for table, rows in restore(warehouse, keys).items():
+        if rows:
+            log.info("  kept %s tombstone(s) of %s.%s through the full reload", f"{rows:,}", RAW_SCHEMA, table)
+    add(apply(warehouse, keys))
+    for table, rows in marked.items():
+        log.info("  marked %s row(s) of %s.%s deleted in the source", f"{rows:,}", RAW_SCHEMA, table)

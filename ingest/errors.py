@@ -18,10 +18,14 @@ def explain_os_error(error: OSError, folder: Path) -> str | None:
     """A message for a file-system error under the state folder ``folder``, or None if it is another kind."""
     where = getattr(error, "filename", None) or folder
     if error.errno in NO_ROOM:
-        return (f"no room to write {where}: {error.strerror}. The disk holding the state folder {folder} is full "
-                "(or a size limit is reached): free space there, or set WAREHOUSE_STATE_DIR to a folder with room, "
-                "and run again: a run resumes where the last one stopped.")
+        return (
+            f"no room to write {where}: {error.strerror}. The disk holding the state folder {folder} is full "
+            "(or a size limit is reached): free space there, or set WAREHOUSE_STATE_DIR to a folder with room, "
+            "and run again: a run resumes where the last one stopped."
+        )
     if error.errno in NOT_WRITABLE:
-        return (f"cannot write {where}: {error.strerror}. The state folder {folder} must be writable: fix its "
-                "permissions or mount, or set WAREHOUSE_STATE_DIR to a writable folder.")
+        return (
+            f"cannot write {where}: {error.strerror}. The state folder {folder} must be writable: fix its "
+            "permissions or mount, or set WAREHOUSE_STATE_DIR to a writable folder."
+        )
     return None

@@ -104,12 +104,17 @@ def scan(source: Location, keys: dict[str, list[str]], clock: Clock) -> dict[str
                 sql.SQL(
                     "select {key}, {cursor}::text from {schema}.{table} "
                     "where {cursor} > %s or {cursor} is null order by {cursor} nulls first limit %s"
-                ).format(key=_key_json(key), cursor=sql.Identifier(CURSOR_COLUMN), schema=sql.Identifier(SOURCE_SCHEMA),
-                         table=sql.Identifier(table)),
+                ).format(
+                    key=_key_json(key),
+                    cursor=sql.Identifier(CURSOR_COLUMN),
+                    schema=sql.Identifier(SOURCE_SCHEMA),
+                    table=sql.Identifier(table),
+                ),
                 (clock.now, LISTED_PER_TABLE),
             )
-            found[table] = [(row_key, RULE_MISSING if value is None else RULE_FUTURE, value)
-                            for row_key, value in cur.fetchall()]
+            found[table] = [
+                (row_key, RULE_MISSING if value is None else RULE_FUTURE, value) for row_key, value in cur.fetchall()
+            ]
     return found
 
 
@@ -127,16 +132,20 @@ def pending(warehouse: Location) -> dict[str, set[str]]:
     """The keys (JSON text) of the entries not resolved yet, per table; creates raw_tpch.held_rows if missing."""
     with session(warehouse) as conn, conn.cursor() as cur:
         _create(cur)
-        cur.execute(sql.SQL("select table_name, row_key from {}.{} where resolved_at is null").format(
-            sql.Identifier(RAW_SCHEMA), sql.Identifier(TABLE)))
+        cur.execute(
+            sql.SQL("select table_name, row_key from {}.{} where resolved_at is null").format(
+                sql.Identifier(RAW_SCHEMA), sql.Identifier(TABLE)
+            )
+        )
         keys: dict[str, set[str]] = {}
         for table, row_key in cur.fetchall():
             keys.setdefault(table, set()).add(row_key)
     return keys
 
 
-def held(keys: dict[str, list[str]], found: dict[str, list[tuple[str, str, str | None]]],
-         waiting: dict[str, set[str]]) -> dict[str, Held]:
+def held(
+    keys: dict[str, list[str]], found: dict[str, list[tuple[str, str, str | None]]], waiting: dict[str, set[str]]
+) -> dict[str, Held]:
     """What each table holds this run, and which earlier entries it releases (to re-read by key)."""
     result = {}
     for table in keys:
@@ -179,9 +188,10 @@ def record(warehouse: Location, found: dict[str, list[tuple[str, str, str | None
                     (table, row_key, rule, CURSOR_COLUMN, value, seen_at, seen_at),
                 )
             cur.execute(
-                sql.SQL("update {schema}.{held} set resolved_at = %s "
-                        "where table_name = %s and resolved_at is null and last_seen_at < %s").format(
-                    schema=sql.Identifier(RAW_SCHEMA), held=sql.Identifier(TABLE)),
+                sql.SQL(
+                    "update {schema}.{held} set resolved_at = %s "
+                    "where table_name = %s and resolved_at is null and last_seen_at < %s"
+                ).format(schema=sql.Identifier(RAW_SCHEMA), held=sql.Identifier(TABLE)),
                 (seen_at, table, seen_at),
             )
 
@@ -194,15 +204,33 @@ def report(held: dict[str, Held], clock: Clock) -> None:
                 "warning: held back %s row(s) of %s.%s whose %s is after the source's clock (%s; newest %s): "
                 "they land once that time is reached, or at the next run after you set %s to the real time of "
                 "the change. Listed in %s.%s (rule %s).",
-                f"{outcome.future:,}", SOURCE_SCHEMA, outcome.table, CURSOR_COLUMN, f"{clock.now:%Y-%m-%d %H:%M:%S%z}",
-                outcome.newest_future, CURSOR_COLUMN, RAW_SCHEMA, TABLE, RULE_FUTURE,
+                f"{outcome.future:,}",
+                SOURCE_SCHEMA,
+                outcome.table,
+                CURSOR_COLUMN,
+                f"{clock.now:%Y-%m-%d %H:%M:%S%z}",
+                outcome.newest_future,
+                CURSOR_COLUMN,
+                RAW_SCHEMA,
+                TABLE,
+                RULE_FUTURE,
             )
         if outcome.missing:
             log.warning(
                 "warning: held back %s row(s) of %s.%s whose %s is NULL: set it on every insert and update "
                 "(the next run then lands them). Listed in %s.%s (rule %s).",
-                f"{outcome.missing:,}", SOURCE_SCHEMA, outcome.table, CURSOR_COLUMN, RAW_SCHEMA, TABLE, RULE_MISSING,
+                f"{outcome.missing:,}",
+                SOURCE_SCHEMA,
+                outcome.table,
+                CURSOR_COLUMN,
+                RAW_SCHEMA,
+                TABLE,
+                RULE_MISSING,
             )
         if outcome.released:
-            log.info("  %s.%s: %s row(s) held back before are corrected and re-read by key", SOURCE_SCHEMA,
-                     outcome.table, f"{len(outcome.released):,}")
+            log.info(
+                "  %s.%s: %s row(s) held back before are corrected and re-read by key",
+                SOURCE_SCHEMA,
+                outcome.table,
+                f"{len(outcome.released):,}",
+            )

@@ -52,6 +52,8 @@ PROGRESS_EVERY = 500_000
 LOCK_ID = 7_146_021
 """Advisory lock key that serialises ingest runs against one warehouse database."""
 DELETED_AT = "_deleted_at"
+DELETE_LOG = f"{deletes.CDC_SCHEMA}.{deletes.LOG_TABLE}"
+"""The source's delete log (ingest/deletes.py), as error messages name it."""
 
 
 @dataclass
@@ -124,14 +126,20 @@ def primary_keys(source: Location, tables: Iterable[str]) -> dict[str, list[str]
     for table in tables:
         qualified = f"{SOURCE_SCHEMA}.{table}"
         if table not in present:
-            problems.append(f"source table {qualified} does not exist in the {source.describe()}; "
-                            "create it, or run `python ingest/demo_source.py init` for the demo source")
+            problems.append(
+                f"source table {qualified} does not exist in the {source.describe()}; "
+                "create it, or run `python demo/source.py init` for the demo source"
+            )
         elif not present[table]:
-            problems.append(f"source table {qualified} has no column {CURSOR_COLUMN} "
-                            "(a timestamptz set on every insert and update), which incremental ingestion reads")
+            problems.append(
+                f"source table {qualified} has no column {CURSOR_COLUMN} "
+                "(a timestamptz set on every insert and update), which incremental ingestion reads"
+            )
         elif table not in keys:
-            problems.append(f"source table {qualified} has no primary key, which the merge into raw needs; "
-                            f"add one: alter table {qualified} add primary key (...)")
+            problems.append(
+                f"source table {qualified} has no primary key, which the merge into raw needs; "
+                f"add one: alter table {qualified} add primary key (...)"
+            )
     if problems:
         raise IngestError("; ".join(problems))
     return keys
@@ -171,7 +179,11 @@ def _all_nullable(table: sa.Table) -> sa.Table:
 
 
 def table_resource(
-    source: Location, table: str, key: list[str], counter: Callable[[int], None], clock: held_rows.Clock,
+    source: Location,
+    table: str,
+    key: list[str],
+    counter: Callable[[int], None],
+    clock: held_rows.Clock,
 ) -> DltResource:
     """One source table as an incremental, merged dlt resource on the pyarrow backend.
 
@@ -211,7 +223,11 @@ def table_resource(
 
 
 def released_resource(
-    source: Location, table: str, key: list[str], released: list[dict[str, object]], clock: held_rows.Clock,
+    source: Location,
+    table: str,
+    key: list[str],
+    released: list[dict[str, object]],
+    clock: held_rows.Clock,
 ) -> DltResource:
     """The rows of ``table`` held back by earlier runs and corrected since, read by key whatever their stamp.
 
@@ -297,8 +313,7 @@ def ensure_raw_indexes(warehouse: Location, keys: dict[str, list[str]]) -> None:
             if cur.fetchone()[0] is None:
                 continue
             cur.execute(
-                f"create unique index if not exists {table}__primary_key "
-                f"on {RAW_SCHEMA}.{table} ({', '.join(columns)})"
+                f"create unique index if not exists {table}__primary_key on {RAW_SCHEMA}.{table} ({', '.join(columns)})"
             )
 
 
@@ -306,14 +321,18 @@ def prepare_warehouse(warehouse: Location) -> None:
     """Pin the warehouse database's default time zone to UTC (where the user may), for dbt and for psql."""
     with session(warehouse, autocommit=True) as conn, conn.cursor() as cur:
         try:
-            cur.execute(f'alter database "{warehouse.dbname}" set timezone to \'UTC\'')
+            cur.execute(f"alter database \"{warehouse.dbname}\" set timezone to 'UTC'")
         except Exception as error:  # noqa: BLE001 - a missing privilege is fine: dbt pins UTC itself
-            log.info("could not set the default time zone of %s (%s); dbt pins UTC per session",
-                     warehouse.dbname, str(error).strip())
+            log.info(
+                "could not set the default time zone of %s (%s); dbt pins UTC per session",
+                warehouse.dbname,
+                str(error).strip(),
+            )
 
 
 def run(source: Location, warehouse: Location, tables: Iterable[str], full_refresh: bool = False) -> RunResult:
-    """Ingest ``tables`` from ``source`` into ``warehouse``: check, extract, normalize, load, mark deletes."""
+    """Ingest ``tables`` from ``source`` into ``warehouse``: check, then (deletes around) extract, normalize,
+    load, then index."""
     tables = list(tables)
     started = time.monotonic()
     check_state_dir()
@@ -327,51 +346,63 @@ def run(source: Location, warehouse: Location, tables: Iterable[str], full_refre
         deletes.install(source, keys)
         pipeline = make_pipeline(warehouse)
         result = RunResult(tables={table: TableResult(table) for table in tables})
+        _finish_interrupted_run(pipeline, result, warehouse)
         # The source's clock caps the cursor; rows stamped after it (or not at all) are held, not read.
         clock = held_rows.source_clock(source)
         found = held_rows.scan(source, keys, clock)
         result.held = held_rows.held(keys, found, held_rows.pending(warehouse))
 
-        _repair_interrupted_normalize(pipeline)
-        if pipeline.has_pending_data:
-            pending = pipeline.list_extracted_load_packages() + pipeline.list_normalized_load_packages()
-            result.resumed_packages = len(pending)
-            log.info("finishing %d load package(s) left by an interrupted run", len(pending))
-            result.add_loaded(_normalize_and_load(pipeline, warehouse))
-
         refreshed = [table for table in tables if full_refresh or table in reload]
-        if refreshed:
-            # A reload empties the raw table: first land and apply the newest deletes, then hold every
-            # tombstone aside (deletes.hold) so the reload cannot lose them.
-            _extract(pipeline, delete_log_resource(source), f"{deletes.CDC_SCHEMA}.{deletes.LOG_TABLE}", source)
+        with deletes.every_delete_becomes_a_tombstone(
+            warehouse,
+            keys,
+            reloaded=refreshed,
+            extract_log=lambda: _extract(pipeline, delete_log_resource(source), DELETE_LOG, source),
+            load=lambda: result.add_loaded(_normalize_and_load(pipeline, warehouse)),
+        ) as marked:
+            for table in tables:
+                _extract_table(
+                    pipeline,
+                    source,
+                    table,
+                    keys[table],
+                    outcome=result.tables[table],
+                    clock=clock,
+                    refresh=table in refreshed,
+                    released=result.held[table].released,
+                )
             result.add_loaded(_normalize_and_load(pipeline, warehouse))
-            result.add_marked(deletes.apply(warehouse, keys))
-            deletes.hold(warehouse, refreshed)
-        # The delete log first: a row re-created after its delete is then extracted (and loaded) later.
-        _extract(pipeline, delete_log_resource(source), f"{deletes.CDC_SCHEMA}.{deletes.LOG_TABLE}", source)
-        for table in tables:
-            _extract_table(pipeline, source, table, keys[table], outcome=result.tables[table], clock=clock,
-                           refresh=table in refreshed, released=result.held[table].released)
-
-        result.add_loaded(_normalize_and_load(pipeline, warehouse))
-        # Only now that the released rows are loaded: a run that failed before re-reads them next time.
-        held_rows.record(warehouse, found)
-        held_rows.report(result.held, clock)
-        for table, rows in deletes.restore(warehouse, keys).items():
-            if rows:
-                    log.info("  kept %s tombstone(s) of %s.%s through the full reload", f"{rows:,}", RAW_SCHEMA,
-                         table)
+            # Only now that the released rows are loaded: a run that failed before re-reads them next time.
+            held_rows.record(warehouse, found)
+        result.add_marked(marked)
         ensure_raw_indexes(warehouse, keys | {deletes.RAW_TABLE: ["seq"]})
-        result.add_marked(deletes.apply(warehouse, keys))
-        for table, rows in result.deletes_marked.items():
-            log.info("  marked %s row(s) of %s.%s deleted in the source", f"{rows:,}", RAW_SCHEMA, table)
+        held_rows.report(result.held, clock)
         compare_counts(source, warehouse, tables, clock)
     result.seconds = time.monotonic() - started
     return result
 
 
-def _extract_table(pipeline: dlt.Pipeline, source: Location, table: str, key: list[str], *, outcome: TableResult,
-                   clock: held_rows.Clock, refresh: bool, released: list[dict[str, object]]) -> None:
+def _finish_interrupted_run(pipeline: dlt.Pipeline, result: RunResult, warehouse: Location) -> None:
+    """Normalize and load the packages a killed run left behind (mending a normalize cut short first)."""
+    _repair_interrupted_normalize(pipeline)
+    if pipeline.has_pending_data:
+        pending = pipeline.list_extracted_load_packages() + pipeline.list_normalized_load_packages()
+        result.resumed_packages = len(pending)
+        log.info("finishing %d load package(s) left by an interrupted run", len(pending))
+        result.add_loaded(_normalize_and_load(pipeline, warehouse))
+
+
+def _extract_table(
+    pipeline: dlt.Pipeline,
+    source: Location,
+    table: str,
+    key: list[str],
+    *,
+    outcome: TableResult,
+    clock: held_rows.Clock,
+    refresh: bool,
+    released: list[dict[str, object]],
+) -> None:
     """Extract one table's new rows (and the held rows it releases), logging progress and the rate."""
     started = time.monotonic()
 
@@ -380,18 +411,31 @@ def _extract_table(pipeline: dlt.Pipeline, source: Location, table: str, key: li
         outcome.extracted_rows += rows
         if outcome.extracted_rows // PROGRESS_EVERY > before // PROGRESS_EVERY:  # a long table
             seconds = time.monotonic() - started
-            log.info("  extracting %-8s %10s rows so far (%s rows/s)", table, f"{outcome.extracted_rows:,}",
-                     f"{outcome.extracted_rows / seconds:,.0f}")
+            log.info(
+                "  extracting %-8s %10s rows so far (%s rows/s)",
+                table,
+                f"{outcome.extracted_rows:,}",
+                f"{outcome.extracted_rows / seconds:,.0f}",
+            )
 
-    _extract(pipeline, table_resource(source, table, key, add, clock), f"{SOURCE_SCHEMA}.{table}", source,
-             refresh="drop_data" if refresh else None)
+    _extract(
+        pipeline,
+        table_resource(source, table, key, add, clock),
+        f"{SOURCE_SCHEMA}.{table}",
+        source,
+        refresh="drop_data" if refresh else None,
+    )
     if released:
-        _extract(pipeline, released_resource(source, table, key, released, clock), f"{SOURCE_SCHEMA}.{table}",
-                 source)
+        _extract(pipeline, released_resource(source, table, key, released, clock), f"{SOURCE_SCHEMA}.{table}", source)
     outcome.extract_seconds = time.monotonic() - started
     rate = outcome.extracted_rows / outcome.extract_seconds if outcome.extract_seconds else 0.0
-    log.info("  extracted %-9s %10s rows in %6.2f s (%s rows/s)", table, f"{outcome.extracted_rows:,}",
-             outcome.extract_seconds, f"{rate:,.0f}")
+    log.info(
+        "  extracted %-9s %10s rows in %6.2f s (%s rows/s)",
+        table,
+        f"{outcome.extracted_rows:,}",
+        outcome.extract_seconds,
+        f"{rate:,.0f}",
+    )
 
 
 def compare_counts(source: Location, warehouse: Location, tables: list[str], clock: held_rows.Clock) -> None:
@@ -421,15 +465,31 @@ def compare_counts(source: Location, warehouse: Location, tables: list[str], clo
             total, settled = counts[table]
             fix = f"replay it with `python ingest/run.py --tables {table} --full-refresh`"
             if live < settled:
-                log.warning("warning: %s.%s holds %s live row(s) but the source has %s stamped up to %s: %s row(s) "
-                            "were written behind the cursor (an updated_at set back, or a transaction open longer "
-                            "than CURSOR_SAFETY_WINDOW_SECONDS); %s.", RAW_SCHEMA, table, f"{live:,}",
-                            f"{settled:,}", f"{clock.cap:%Y-%m-%d %H:%M:%S%z}", f"{settled - live:,}", fix)
+                log.warning(
+                    "warning: %s.%s holds %s live row(s) but the source has %s stamped up to %s: %s row(s) "
+                    "were written behind the cursor (an updated_at set back, or a transaction open longer "
+                    "than CURSOR_SAFETY_WINDOW_SECONDS); %s.",
+                    RAW_SCHEMA,
+                    table,
+                    f"{live:,}",
+                    f"{settled:,}",
+                    f"{clock.cap:%Y-%m-%d %H:%M:%S%z}",
+                    f"{settled - live:,}",
+                    fix,
+                )
             elif live > total:
-                log.warning("warning: %s.%s holds %s live row(s) but source table %s.%s has %s: %s row(s) left the "
-                            "source without a captured delete (TRUNCATE, or deletes made during this run); %s.",
-                            RAW_SCHEMA, table, f"{live:,}", SOURCE_SCHEMA, table, f"{total:,}",
-                            f"{live - total:,}", fix)
+                log.warning(
+                    "warning: %s.%s holds %s live row(s) but source table %s.%s has %s: %s row(s) left the "
+                    "source without a captured delete (TRUNCATE, or deletes made during this run); %s.",
+                    RAW_SCHEMA,
+                    table,
+                    f"{live:,}",
+                    SOURCE_SCHEMA,
+                    table,
+                    f"{total:,}",
+                    f"{live - total:,}",
+                    fix,
+                )
 
 
 def _repair_interrupted_normalize(pipeline: dlt.Pipeline) -> None:
@@ -460,8 +520,9 @@ def check_state_dir() -> None:
         raise IngestError(explain_os_error(error, STATE_DIR) or f"cannot write {folder}: {error}") from None
 
 
-def _extract(pipeline: dlt.Pipeline, resource: DltResource, name: str, source: Location,
-             refresh: str | None = None) -> None:
+def _extract(
+    pipeline: dlt.Pipeline, resource: DltResource, name: str, source: Location, refresh: str | None = None
+) -> None:
     try:
         # parquet is loaded by the ADBC driver's COPY: about 2x faster than dlt's csv path (FACTS.md).
         pipeline.extract(resource, refresh=refresh, loader_file_format="parquet")
@@ -478,10 +539,12 @@ def _normalize_and_load(pipeline: dlt.Pipeline, warehouse: Location) -> dict[str
         counts = dict(pipeline.last_trace.last_normalize_info.row_counts) if pipeline.last_trace else {}
         step = "load"
         pipeline.load()
-        rows = sum(count for table, count in counts.items()
-                   if not table.startswith("_dlt") and table != deletes.RAW_TABLE)
-        log.info("  normalized and loaded %s row(s) into %s in %.2f s", f"{rows:,}", RAW_SCHEMA,
-                 time.monotonic() - started)
+        rows = sum(
+            count for table, count in counts.items() if not table.startswith("_dlt") and table != deletes.RAW_TABLE
+        )
+        log.info(
+            "  normalized and loaded %s row(s) into %s in %.2f s", f"{rows:,}", RAW_SCHEMA, time.monotonic() - started
+        )
     except Exception as error:
         table = _failed_table(error)
         where = f" into {RAW_SCHEMA}.{table}" if table else ""
@@ -519,10 +582,22 @@ def _explain_failure(error: BaseException, loc: Location) -> str:
     text = str(root).strip()
     first_line = text.splitlines()[0] if text else ""
     if "permission denied" in text.lower():
-        return (f"{first_line}. Grant what `python ingest/run.py --print-grants` prints (README, 'Privileges') "
-                "and run again.")
-    if any(signal in text for signal in ("server closed the connection", "terminating connection",
-                                          "Connection refused", "connection to server", "IO error")):
-        return (f"{first_line}. The {loc.side} server {loc.host}:{loc.port} went away during the run: check "
-                "that it runs and run again: a run resumes where the last one stopped.")
+        return (
+            f"{first_line}. Grant what `python ingest/run.py --print-grants` prints (README, 'Privileges') "
+            "and run again."
+        )
+    if any(
+        signal in text
+        for signal in (
+            "server closed the connection",
+            "terminating connection",
+            "Connection refused",
+            "connection to server",
+            "IO error",
+        )
+    ):
+        return (
+            f"{first_line}. The {loc.side} server {loc.host}:{loc.port} went away during the run: check "
+            "that it runs and run again: a run resumes where the last one stopped."
+        )
     return f"{type(root).__name__}: {first_line}"

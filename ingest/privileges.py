@@ -44,7 +44,7 @@ def warehouse_grants(role: str, dbname: str) -> list[str]:
 def handover_sql(role: str) -> str:
     """Give existing raw schemas (made by another user) and their tables to the loader."""
     return "\n".join(
-        f"alter schema {schema} owner to \"{role}\";\n"
+        f'alter schema {schema} owner to "{role}";\n'
         f"do $$ declare t record; begin for t in select tablename from pg_tables where schemaname = '{schema}' "
         f"loop execute format('alter table {schema}.%I owner to \"{role}\"', t.tablename); end loop; end $$;"
         for schema in (RAW_SCHEMA, STAGING_SCHEMA)
@@ -53,15 +53,20 @@ def handover_sql(role: str) -> str:
 
 def grants_sql(source: Location, warehouse: Location) -> str:
     """The whole list, as SQL for a superuser or the owners (what ``--print-grants`` prints)."""
-    return "\n".join([
-        f"-- in the source database '{source.dbname}', as the owner of its tables, after delete capture is "
-        "installed (python ingest/run.py --print-delete-capture-sql):",
-        *source_grants(source.user, source.dbname),
-        f"-- in the warehouse database '{warehouse.dbname}', as its owner:",
-        *warehouse_grants(warehouse.user, warehouse.dbname),
-        f"-- only if {RAW_SCHEMA} / {STAGING_SCHEMA} exist already, made by another user (as their owner):",
-        handover_sql(warehouse.user),
-    ]) + "\n"
+    return (
+        "\n".join(
+            [
+                f"-- in the source database '{source.dbname}', as the owner of its tables, after delete capture is "
+                "installed (python ingest/run.py --print-delete-capture-sql):",
+                *source_grants(source.user, source.dbname),
+                f"-- in the warehouse database '{warehouse.dbname}', as its owner:",
+                *warehouse_grants(warehouse.user, warehouse.dbname),
+                f"-- only if {RAW_SCHEMA} / {STAGING_SCHEMA} exist already, made by another user (as their owner):",
+                handover_sql(warehouse.user),
+            ]
+        )
+        + "\n"
+    )
 
 
 def check(source: Location, warehouse: Location, tables: list[str]) -> None:
@@ -69,7 +74,8 @@ def check(source: Location, warehouse: Location, tables: list[str]) -> None:
     problems = _source_problems(source, tables) + _warehouse_problems(warehouse)
     if problems:
         raise IngestError(
-            "missing privileges, nothing was written: " + "; ".join(problems)
+            "missing privileges, nothing was written: "
+            + "; ".join(problems)
             + ". `python ingest/run.py --print-grants` prints every grant the loader needs (README, 'Privileges')."
         )
 
@@ -77,14 +83,18 @@ def check(source: Location, warehouse: Location, tables: list[str]) -> None:
 def _source_problems(source: Location, tables: list[str]) -> list[str]:
     who = f"source user '{source.user}'"
     with session(source) as conn, conn.cursor() as cur:
-        cur.execute("select nsp.oid, has_schema_privilege(nsp.oid, 'USAGE') from pg_namespace as nsp "
-                    "where nsp.nspname = %s", (SOURCE_SCHEMA,))
+        cur.execute(
+            "select nsp.oid, has_schema_privilege(nsp.oid, 'USAGE') from pg_namespace as nsp where nsp.nspname = %s",
+            (SOURCE_SCHEMA,),
+        )
         row = cur.fetchone()
         if row is None:
             return []  # no schema at all: primary_keys() says which tables are missing
         if not row[1]:
-            return [f"{who} may not use schema {SOURCE_SCHEMA} in '{source.dbname}' "
-                    f"(grant usage on schema {SOURCE_SCHEMA} to \"{source.user}\")"]
+            return [
+                f"{who} may not use schema {SOURCE_SCHEMA} in '{source.dbname}' "
+                f'(grant usage on schema {SOURCE_SCHEMA} to "{source.user}")'
+            ]
         cur.execute(
             "select cls.relname from pg_class as cls where cls.relnamespace = %s and cls.relname = any(%s) "
             "and cls.relkind in ('r', 'p', 'v', 'm', 'f') and not has_table_privilege(cls.oid, 'SELECT') "
@@ -96,16 +106,18 @@ def _source_problems(source: Location, tables: list[str]) -> list[str]:
         if unreadable:
             problems.append(
                 f"{who} may not read {', '.join(f'{SOURCE_SCHEMA}.{name}' for name in unreadable)} "
-                f"(grant select on all tables in schema {SOURCE_SCHEMA} to \"{source.user}\")"
+                f'(grant select on all tables in schema {SOURCE_SCHEMA} to "{source.user}")'
             )
         cur.execute("select to_regclass(%s)", (f"{CDC_SCHEMA}.{CDC_LOG}",))
         if cur.fetchone()[0] is not None:
-            cur.execute("select has_schema_privilege(%s, 'USAGE') and has_table_privilege(%s, 'SELECT')",
-                        (CDC_SCHEMA, f"{CDC_SCHEMA}.{CDC_LOG}"))
+            cur.execute(
+                "select has_schema_privilege(%s, 'USAGE') and has_table_privilege(%s, 'SELECT')",
+                (CDC_SCHEMA, f"{CDC_SCHEMA}.{CDC_LOG}"),
+            )
             if not cur.fetchone()[0]:
                 problems.append(
                     f"{who} may not read the delete log {CDC_SCHEMA}.{CDC_LOG} (grant usage on schema {CDC_SCHEMA} "
-                    f"to \"{source.user}\"; grant select on {CDC_SCHEMA}.{CDC_LOG} to \"{source.user}\")"
+                    f'to "{source.user}"; grant select on {CDC_SCHEMA}.{CDC_LOG} to "{source.user}")'
                 )
     return problems
 
@@ -119,7 +131,9 @@ def _warehouse_problems(warehouse: Location) -> list[str]:
         for schema in (RAW_SCHEMA, STAGING_SCHEMA):
             cur.execute(
                 "select nsp.oid, pg_get_userbyid(nsp.nspowner), pg_has_role(nsp.nspowner, 'USAGE') "
-                "from pg_namespace as nsp where nsp.nspname = %s", (schema,))
+                "from pg_namespace as nsp where nsp.nspname = %s",
+                (schema,),
+            )
             row = cur.fetchone()
             if row is None:
                 if not may_create:
@@ -129,12 +143,19 @@ def _warehouse_problems(warehouse: Location) -> list[str]:
             oid, owner, owns = row
             cur.execute(
                 "select count(*), min(cls.relname) from pg_class as cls where cls.relnamespace = %s "
-                "and cls.relkind in ('r', 'p') and not pg_has_role(cls.relowner, 'USAGE')", (oid,))
+                "and cls.relkind in ('r', 'p') and not pg_has_role(cls.relowner, 'USAGE')",
+                (oid,),
+            )
             foreign, example = cur.fetchone()
             if not owns or foreign:
-                what = f"schema {schema} (owner '{owner}')" if not owns else (
-                    f"{foreign} table(s) of {schema}, e.g. {example},")
-                problems.append(f"{what} belong(s) to another user, and dlt must own what it loads (adds columns "
-                                f"and indexes); hand them to '{warehouse.user}' (the statements after "
-                                f"'-- only if {RAW_SCHEMA}' in --print-grants)")
+                what = (
+                    f"schema {schema} (owner '{owner}')"
+                    if not owns
+                    else (f"{foreign} table(s) of {schema}, e.g. {example},")
+                )
+                problems.append(
+                    f"{what} belong(s) to another user, and dlt must own what it loads (adds columns "
+                    f"and indexes); hand them to '{warehouse.user}' (the statements after "
+                    f"'-- only if {RAW_SCHEMA}' in --print-grants)"
+                )
     return problems

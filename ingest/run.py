@@ -20,8 +20,8 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ingest import deletes, demo_source, pipeline, privileges
-from ingest.config import RAW_SCHEMA, STATE_DIR, TABLES, location
+from ingest import deletes, pipeline, privileges
+from ingest.config import RAW_SCHEMA, STATE_DIR, TABLES, Location, location
 from ingest.errors import IngestError
 
 log = logging.getLogger("ingest")
@@ -37,25 +37,56 @@ def _tables(text: str) -> list[str]:
     return [table for table in TABLES if table in names]
 
 
+def create_demo_source_if_empty(source: Location, scale_factor: float) -> None:
+    """On the embedded default with an empty source, create the demo source (TPC-H at ``scale_factor``).
+
+    The only place the product imports the demo package (``demo/``): a first run on a fresh machine has
+    something to ingest. A source on a server of your own (any ``SOURCE_HOST`` / ``PGHOST``) is never touched.
+    The import contracts in pyproject.toml allow exactly this import and no other.
+    """
+    if not source.embedded:
+        return
+    from demo.source import ensure_demo_source
+
+    ensure_demo_source(source, scale_factor)
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python ingest/run.py",
         description=__doc__.split("\n")[0],
         epilog="Connections: SOURCE_* and WAREHOUSE_* variables (HOST, PORT, USER, PASSWORD, DBNAME), then the "
-               "standard PG* variables; with no host set, the embedded PostgreSQL on 127.0.0.1:54329. "
-               "See the README.",
+        "standard PG* variables; with no host set, the embedded PostgreSQL on 127.0.0.1:54329. "
+        "See the README.",
     )
-    parser.add_argument("--tables", type=_tables, default=list(TABLES), metavar="T1,T2",
-                        help=f"comma-separated tables to ingest (default: all of {', '.join(TABLES)})")
-    parser.add_argument("--full-refresh", action="store_true",
-                        help="empty the selected raw tables, forget their cursors and load them in full")
-    parser.add_argument("--scale-factor", type=float, default=0.01,
-                        help="TPC-H scale factor of the demo source when this run creates it (default 0.01)")
-    parser.add_argument("--print-delete-capture-sql", action="store_true",
-                        help="print the SQL that installs delete capture in the source (for its owner) and exit")
-    parser.add_argument("--print-grants", action="store_true",
-                        help="print the grants the configured source and warehouse users need (README, "
-                             "'Privileges') and exit")
+    parser.add_argument(
+        "--tables",
+        type=_tables,
+        default=list(TABLES),
+        metavar="T1,T2",
+        help=f"comma-separated tables to ingest (default: all of {', '.join(TABLES)})",
+    )
+    parser.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="empty the selected raw tables, forget their cursors and load them in full",
+    )
+    parser.add_argument(
+        "--scale-factor",
+        type=float,
+        default=0.01,
+        help="TPC-H scale factor of the demo source when this run creates it (default 0.01)",
+    )
+    parser.add_argument(
+        "--print-delete-capture-sql",
+        action="store_true",
+        help="print the SQL that installs delete capture in the source (for its owner) and exit",
+    )
+    parser.add_argument(
+        "--print-grants",
+        action="store_true",
+        help="print the grants the configured source and warehouse users need (README, 'Privileges') and exit",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log dlt's own progress too")
     return parser.parse_args(argv)
 
@@ -83,9 +114,12 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:
         if args.verbose:
             raise
-        log.error("error: unexpected failure, %s: %s. Nothing was changed beyond what finished; run again with "
-                  "-v for the details (please report it).", type(error).__name__, str(error).strip().splitlines()[0]
-                  if str(error).strip() else "")
+        log.error(
+            "error: unexpected failure, %s: %s. Nothing was changed beyond what finished; run again with "
+            "-v for the details (please report it).",
+            type(error).__name__,
+            str(error).strip().splitlines()[0] if str(error).strip() else "",
+        )
         return 1
 
 
@@ -98,11 +132,14 @@ def _main(args: argparse.Namespace) -> int:
         if args.print_delete_capture_sql:
             print(deletes.install_sql(pipeline.primary_keys(source, args.tables)))
             return 0
-        if source.embedded and demo_source.source_is_empty(source):
-            log.info("the source is empty: creating the demo source (TPC-H, scale factor %s)", args.scale_factor)
-            demo_source.init(args.scale_factor, loc=source)
-        log.info("ingesting %d table(s) from %s into %s.%s", len(args.tables), source.describe(),
-                 warehouse.dbname, RAW_SCHEMA)
+        create_demo_source_if_empty(source, args.scale_factor)
+        log.info(
+            "ingesting %d table(s) from %s into %s.%s",
+            len(args.tables),
+            source.describe(),
+            warehouse.dbname,
+            RAW_SCHEMA,
+        )
         result = pipeline.run(source, warehouse, args.tables, full_refresh=args.full_refresh)
     except IngestError as error:
         log.error("error: %s", error)
@@ -110,8 +147,14 @@ def _main(args: argparse.Namespace) -> int:
     log.info("%-9s %12s %12s", "table", "extracted", "merged")
     for outcome in result.tables.values():
         log.info("%-9s %12s %12s", outcome.table, f"{outcome.extracted_rows:,}", f"{outcome.loaded_rows:,}")
-    log.info("ingested %d table(s), %s row(s) merged and %s marked deleted in %s in %.1f s", len(result.tables),
-             f"{result.loaded_rows:,}", f"{sum(result.deletes_marked.values()):,}", RAW_SCHEMA, result.seconds)
+    log.info(
+        "ingested %d table(s), %s row(s) merged and %s marked deleted in %s in %.1f s",
+        len(result.tables),
+        f"{result.loaded_rows:,}",
+        f"{sum(result.deletes_marked.values()):,}",
+        RAW_SCHEMA,
+        result.seconds,
+    )
     return 0
 
 

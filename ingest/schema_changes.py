@@ -26,11 +26,24 @@ log = logging.getLogger(__name__)
 INGEST_COLUMNS = {"_dlt_load_id", "_dlt_id", "_deleted_at"}
 
 KINDS = {
-    "smallint": "integer", "integer": "integer", "bigint": "integer",
-    "numeric": "decimal", "real": "float", "double precision": "float",
-    "character varying": "text", "character": "text", "text": "text", "json": "text", "jsonb": "text",
-    "date": "date", "timestamp with time zone": "timestamp", "timestamp without time zone": "timestamp",
-    "boolean": "boolean", "time without time zone": "time", "time with time zone": "time", "bytea": "binary",
+    "smallint": "integer",
+    "integer": "integer",
+    "bigint": "integer",
+    "numeric": "decimal",
+    "real": "float",
+    "double precision": "float",
+    "character varying": "text",
+    "character": "text",
+    "text": "text",
+    "json": "text",
+    "jsonb": "text",
+    "date": "date",
+    "timestamp with time zone": "timestamp",
+    "timestamp without time zone": "timestamp",
+    "boolean": "boolean",
+    "time without time zone": "time",
+    "time with time zone": "time",
+    "bytea": "binary",
 }
 """PostgreSQL type (information_schema spelling) -> the kind raw stores it as."""
 
@@ -69,11 +82,23 @@ def check(source: Location, warehouse: Location, tables: list[str]) -> Changes:
         dropped = [name for name in raw if name not in now]
         if added:
             changes.reload.add(table)
-            log.info("source table %s.%s has new column(s) %s: raw_tpch.%s gains them and is reloaded in full "
-                     "so that every row holds their values", SOURCE_SCHEMA, table, ", ".join(added), table)
+            log.info(
+                "source table %s.%s has new column(s) %s: raw_tpch.%s gains them and is reloaded in full "
+                "so that every row holds their values",
+                SOURCE_SCHEMA,
+                table,
+                ", ".join(added),
+                table,
+            )
         if dropped:
-            log.info("source table %s.%s no longer has column(s) %s: raw_tpch.%s keeps them, NULL in rows "
-                     "changed from now on", SOURCE_SCHEMA, table, ", ".join(dropped), table)
+            log.info(
+                "source table %s.%s no longer has column(s) %s: raw_tpch.%s keeps them, NULL in rows "
+                "changed from now on",
+                SOURCE_SCHEMA,
+                table,
+                ", ".join(dropped),
+                table,
+            )
         for name in now.keys() & raw.keys():
             before, after = KINDS.get(raw[name], raw[name]), KINDS.get(now[name], now[name])
             if before != after:

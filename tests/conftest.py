@@ -1,7 +1,14 @@
-"""Fixtures: fresh source and warehouse databases on the configured server (the embedded one by default)."""
+"""Fixtures: fresh source and warehouse databases on the configured server (the embedded one by default), and
+the one simulated scenario that tests/test_harness.py and tests/test_star.py share.
+
+The suite runs in parallel (pytest-xdist, ``-n auto --dist loadscope`` in pyproject.toml): every module runs
+whole on one worker, so its module-scoped fixtures are built once, and the modules in ``SCENARIO_MODULES`` run
+together on one worker, which builds the session's single ``scenario_run``.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import uuid
@@ -10,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from harness.scenario import ScenarioRun, run_scenario
 from helpers import create_database, drop_database, project_env, python, run
 
 from ingest.config import STATE_DIR, Location, location
@@ -26,11 +34,19 @@ class Databases:
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("harness", "the verification harness (tests/test_harness.py)")
-    group.addoption("--scale-factor", type=float, default=float(os.environ.get("HARNESS_SCALE_FACTOR", "0.01")),
-                    help="TPC-H scale factor of the harness's demo source (env HARNESS_SCALE_FACTOR)")
-    group.addoption("--days", type=int, default=int(os.environ.get("HARNESS_DAYS", "4")),
-                    help="simulated days the harness runs (env HARNESS_DAYS)")
+    group = parser.getgroup("harness", "the shared scenario (tests/test_harness.py, tests/test_star.py)")
+    group.addoption(
+        "--scale-factor",
+        type=float,
+        default=float(os.environ.get("HARNESS_SCALE_FACTOR", "0.01")),
+        help="TPC-H scale factor of the scenario's demo source (env HARNESS_SCALE_FACTOR)",
+    )
+    group.addoption(
+        "--days",
+        type=int,
+        default=int(os.environ.get("HARNESS_DAYS", "4")),
+        help="simulated days of the scenario (env HARNESS_DAYS)",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -38,9 +54,35 @@ def harness_options(pytestconfig: pytest.Config) -> tuple[float, int]:
     return pytestconfig.getoption("--scale-factor"), pytestconfig.getoption("--days")
 
 
-@pytest.fixture(scope="module")
-def fresh_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], Databases]]:
-    """Make fresh database pairs for a test module; drop them afterwards (KEEP_TEST_DATABASES=1 keeps them)."""
+SCENARIO_MODULES = ("test_harness.py", "test_star.py")
+"""The modules that check the shared scenario: one xdist work unit, so the session builds the scenario once."""
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """Each test module runs whole on one worker (xdist's loadscope), the scenario's modules together on one.
+
+    (xdist's own ``--dist loadgroup`` cannot do this under pytest 9: it renames ``item._nodeid``, which pytest 9
+    no longer reads, so every test became a unit of its own.)
+    """
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return "the shared scenario" if module.rsplit("/", 1)[-1] in SCENARIO_MODULES else module
+
+    return ModuleScheduling(config, log)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The scenario's modules first: they take longest."""
+    items.sort(key=lambda item: item.path.name not in SCENARIO_MODULES)
+
+
+@contextlib.contextmanager
+def database_pairs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], Databases]]:
+    """Make fresh database pairs; drop them afterwards (KEEP_TEST_DATABASES=1 keeps them)."""
     made: list[Databases] = []
 
     def make(tag: str) -> Databases:
@@ -65,9 +107,37 @@ def fresh_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callab
 
 
 @pytest.fixture(scope="module")
+def fresh_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], Databases]]:
+    """Make fresh database pairs for a test module; drop them after the module."""
+    with database_pairs(tmp_path_factory) as make:
+        yield make
+
+
+@pytest.fixture(scope="session")
+def _session_scenario(
+    tmp_path_factory: pytest.TempPathFactory,
+    harness_options: tuple[float, int],
+) -> Iterator[ScenarioRun]:
+    scale_factor, days = harness_options
+    with database_pairs(tmp_path_factory) as make:
+        yield run_scenario(make("scenario"), scale_factor, days)
+
+
+@pytest.fixture(scope="module")
+def scenario_run(request: pytest.FixtureRequest) -> ScenarioRun:
+    """The shared scenario (tests/harness/scenario.py) at --scale-factor and --days, built once per session."""
+    if request.path.name not in SCENARIO_MODULES:
+        pytest.fail(
+            f"{request.path.name} uses the shared scenario: add it to SCENARIO_MODULES in tests/conftest.py, "
+            "or an xdist worker builds a scenario of its own for it"
+        )
+    return request.getfixturevalue("_session_scenario")
+
+
+@pytest.fixture(scope="module")
 def landed(fresh_databases, request: pytest.FixtureRequest) -> Databases:
     """Fresh databases after a demo source at SF 0.01 and one clean ingest: for a module to change or break."""
     dbs = fresh_databases(request.module.__name__.removeprefix("test_")[:12])
-    run(python("ingest/demo_source.py", "init", "--scale-factor", "0.01"), dbs.env)
+    run(python("demo/source.py", "init", "--scale-factor", "0.01"), dbs.env)
     run(python("ingest/run.py"), dbs.env)
     return dbs

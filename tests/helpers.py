@@ -17,45 +17,105 @@ from ingest.db import ensure_server
 
 STAGING_COLUMNS: dict[str, dict[str, str]] = {
     "region": {"r_regionkey": "region_id", "r_name": "region_name", "r_comment": "region_comment"},
-    "nation": {"n_nationkey": "nation_id", "n_name": "nation_name", "n_regionkey": "region_id",
-               "n_comment": "nation_comment"},
-    "supplier": {"s_suppkey": "supplier_id", "s_name": "supplier_name", "s_address": "supplier_address",
-                 "s_nationkey": "nation_id", "s_phone": "phone_number", "s_acctbal": "account_balance",
-                 "s_comment": "supplier_comment"},
-    "customer": {"c_custkey": "customer_id", "c_name": "customer_name", "c_address": "customer_address",
-                 "c_nationkey": "nation_id", "c_phone": "phone_number", "c_acctbal": "account_balance",
-                 "c_mktsegment": "market_segment", "c_comment": "customer_comment"},
-    "part": {"p_partkey": "part_id", "p_name": "part_name", "p_mfgr": "manufacturer", "p_brand": "brand",
-             "p_type": "part_type", "p_size": "part_size", "p_container": "container",
-             "p_retailprice": "retail_price", "p_comment": "part_comment"},
-    "partsupp": {"ps_partkey": "part_id", "ps_suppkey": "supplier_id", "ps_availqty": "available_quantity",
-                 "ps_supplycost": "supply_cost", "ps_comment": "partsupp_comment"},
-    "orders": {"o_orderkey": "order_id", "o_custkey": "customer_id", "o_orderstatus": "order_status",
-               "o_totalprice": "total_price", "o_orderdate": "order_date", "o_orderpriority": "order_priority",
-               "o_clerk": "clerk_name", "o_shippriority": "ship_priority", "o_comment": "order_comment"},
-    "lineitem": {"l_orderkey": "order_id", "l_partkey": "part_id", "l_suppkey": "supplier_id",
-                 "l_linenumber": "line_number", "l_quantity": "quantity", "l_extendedprice": "extended_price",
-                 "l_discount": "discount_rate", "l_tax": "tax_rate", "l_returnflag": "return_flag",
-                 "l_linestatus": "line_status", "l_shipdate": "ship_date", "l_commitdate": "commit_date",
-                 "l_receiptdate": "receipt_date", "l_shipinstruct": "ship_instructions",
-                 "l_shipmode": "ship_mode", "l_comment": "lineitem_comment"},
+    "nation": {
+        "n_nationkey": "nation_id",
+        "n_name": "nation_name",
+        "n_regionkey": "region_id",
+        "n_comment": "nation_comment",
+    },
+    "supplier": {
+        "s_suppkey": "supplier_id",
+        "s_name": "supplier_name",
+        "s_address": "supplier_address",
+        "s_nationkey": "nation_id",
+        "s_phone": "phone_number",
+        "s_acctbal": "account_balance",
+        "s_comment": "supplier_comment",
+    },
+    "customer": {
+        "c_custkey": "customer_id",
+        "c_name": "customer_name",
+        "c_address": "customer_address",
+        "c_nationkey": "nation_id",
+        "c_phone": "phone_number",
+        "c_acctbal": "account_balance",
+        "c_mktsegment": "market_segment",
+        "c_comment": "customer_comment",
+    },
+    "part": {
+        "p_partkey": "part_id",
+        "p_name": "part_name",
+        "p_mfgr": "manufacturer",
+        "p_brand": "brand",
+        "p_type": "part_type",
+        "p_size": "part_size",
+        "p_container": "container",
+        "p_retailprice": "retail_price",
+        "p_comment": "part_comment",
+    },
+    "partsupp": {
+        "ps_partkey": "part_id",
+        "ps_suppkey": "supplier_id",
+        "ps_availqty": "available_quantity",
+        "ps_supplycost": "supply_cost",
+        "ps_comment": "partsupp_comment",
+    },
+    "orders": {
+        "o_orderkey": "order_id",
+        "o_custkey": "customer_id",
+        "o_orderstatus": "order_status",
+        "o_totalprice": "total_price",
+        "o_orderdate": "order_date",
+        "o_orderpriority": "order_priority",
+        "o_clerk": "clerk_name",
+        "o_shippriority": "ship_priority",
+        "o_comment": "order_comment",
+    },
+    "lineitem": {
+        "l_orderkey": "order_id",
+        "l_partkey": "part_id",
+        "l_suppkey": "supplier_id",
+        "l_linenumber": "line_number",
+        "l_quantity": "quantity",
+        "l_extendedprice": "extended_price",
+        "l_discount": "discount_rate",
+        "l_tax": "tax_rate",
+        "l_returnflag": "return_flag",
+        "l_linestatus": "line_status",
+        "l_shipdate": "ship_date",
+        "l_commitdate": "commit_date",
+        "l_receiptdate": "receipt_date",
+        "l_shipinstruct": "ship_instructions",
+        "l_shipmode": "ship_mode",
+        "l_comment": "lineitem_comment",
+    },
 }
 """Source column -> staging column, written out here independently of the models, so a wrong rename fails."""
 for _columns in STAGING_COLUMNS.values():
     _columns.update({"created_at": "created_at", "updated_at": "updated_at"})
 
 PRIMARY_KEYS = {
-    "region": ["r_regionkey"], "nation": ["n_nationkey"], "supplier": ["s_suppkey"], "customer": ["c_custkey"],
-    "part": ["p_partkey"], "partsupp": ["ps_partkey", "ps_suppkey"], "orders": ["o_orderkey"],
+    "region": ["r_regionkey"],
+    "nation": ["n_nationkey"],
+    "supplier": ["s_suppkey"],
+    "customer": ["c_custkey"],
+    "part": ["p_partkey"],
+    "partsupp": ["ps_partkey", "ps_suppkey"],
+    "orders": ["o_orderkey"],
     "lineitem": ["l_orderkey", "l_linenumber"],
 }
 
 
-def run(command: Sequence[str], env: dict[str, str], check: bool = True, timeout: float = 900,
-        ) -> subprocess.CompletedProcess[str]:
+def run(
+    command: Sequence[str],
+    env: dict[str, str],
+    check: bool = True,
+    timeout: float = 900,
+) -> subprocess.CompletedProcess[str]:
     """Run one of the project's commands from the repository root; on an unexpected failure show its output."""
-    result = subprocess.run(list(command), cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout,
-                            check=False)
+    result = subprocess.run(
+        list(command), cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
     if check and result.returncode != 0:
         raise AssertionError(
             f"{' '.join(command)} exited {result.returncode}\n--- stdout ---\n{result.stdout[-6000:]}"
@@ -94,8 +154,16 @@ def execute(loc: Location, statement: str, params: Sequence[object] | None = Non
         return cur.rowcount
 
 
-def checksum(loc: Location, schema: str, table: str, columns: Sequence[str], key: Sequence[str], *,
-             where: str = "true", casts: dict[str, str] | None = None) -> tuple[int, str]:
+def checksum(
+    loc: Location,
+    schema: str,
+    table: str,
+    columns: Sequence[str],
+    key: Sequence[str],
+    *,
+    where: str = "true",
+    casts: dict[str, str] | None = None,
+) -> tuple[int, str]:
     """(row count, md5 over every listed column of every row in key order), NULLs distinguished from ''.
 
     ``casts`` maps a column to the SQL expression to read instead (e.g. a cast to the source's exact type).
@@ -138,25 +206,31 @@ def drop_database(loc: Location) -> None:
 def project_env(source: Location, warehouse: Location, target_path: Path) -> dict[str, str]:
     """The environment for the project's commands against these two databases (dbt output kept apart)."""
     env = dict(os.environ)
-    env.update({
-        "SOURCE_DBNAME": source.dbname,
-        "WAREHOUSE_DBNAME": warehouse.dbname,
-        "DBT_TARGET_PATH": str(target_path / "target"),
-        "DBT_LOG_PATH": str(target_path / "logs"),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "PYTHONUNBUFFERED": "1",
-    })
+    env.update(
+        {
+            "SOURCE_DBNAME": source.dbname,
+            "WAREHOUSE_DBNAME": warehouse.dbname,
+            "DBT_TARGET_PATH": str(target_path / "target"),
+            "DBT_LOG_PATH": str(target_path / "logs"),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     return env
 
 
 def source_types(loc: Location, schema: str, table: str) -> dict[str, str]:
     """Column -> its exact type (format_type) in ``schema.table``."""
-    rows = query(loc, """
+    rows = query(
+        loc,
+        """
         select att.attname, format_type(att.atttypid, att.atttypmod)
         from pg_attribute as att
         where att.attrelid = %s::regclass and att.attnum > 0 and not att.attisdropped
-        order by att.attnum""", (f"{schema}.{table}",))
+        order by att.attnum""",
+        (f"{schema}.{table}",),
+    )
     return dict(rows)
 
 

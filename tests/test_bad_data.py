@@ -49,11 +49,15 @@ HELD: dict[str, int] = {}
 
 def warehouse_state(dbs) -> dict[str, tuple[int, str]]:
     """Every table of raw, snapshots and marts: (row count, md5 of all its rows in a stable order)."""
-    tables = query(dbs.warehouse, """
+    tables = query(
+        dbs.warehouse,
+        """
         select table_schema, table_name from information_schema.tables
         where table_schema = any(%s) and table_type = 'BASE TABLE' and table_name not like '\\_dlt%%'
             and table_name not like 'held\\_%%'
-        order by 1, 2""", (list(STATE_SCHEMAS),))
+        order by 1, 2""",
+        (list(STATE_SCHEMAS),),
+    )
     state = {}
     for schema, table in tables:
         statement = sql.SQL(
@@ -77,15 +81,21 @@ def raw_equals_source_except(dbs, table: str, keys: list[tuple]) -> None:
     types = source_types(dbs.source, SOURCE_SCHEMA, table)
     expected = checksum(dbs.source, SOURCE_SCHEMA, table, list(types), key, where=where)
     casts = {column: f"{column}::{kind}" for column, kind in types.items()}
-    got = checksum(dbs.warehouse, RAW_SCHEMA, table, list(types), key, where=f"_deleted_at is null and {where}",
-                   casts=casts)
+    got = checksum(
+        dbs.warehouse, RAW_SCHEMA, table, list(types), key, where=f"_deleted_at is null and {where}", casts=casts
+    )
     assert got == expected, f"raw_tpch.{table} {got} differs from the source {expected} (held keys {keys})"
 
 
 def simulator_touched(dbs, table: str, key: dict[str, int]) -> bool:
     """Whether the simulator changed this key (its truth log), which would overwrite a hand-made stamp."""
-    return bool(query(dbs.source, "select 1 from demo.truth_log where table_name = %s and key = %s::jsonb "
-                                  "and sim_date is not null limit 1", (table, json.dumps(key))))
+    return bool(
+        query(
+            dbs.source,
+            "select 1 from demo.truth_log where table_name = %s and key = %s::jsonb and sim_date is not null limit 1",
+            (table, json.dumps(key)),
+        )
+    )
 
 
 def ingest(dbs, *args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
@@ -158,8 +168,12 @@ def role(dbs, name: str, grants: dict[str, list[str]]):
             loc = dbs.source if side == "source" else dbs.warehouse
             for statement in statements:
                 execute(loc, statement)
-        yield dbs.env | {"WAREHOUSE_USER": name, "WAREHOUSE_PASSWORD": PASSWORD,
-                         "SOURCE_USER": name, "SOURCE_PASSWORD": PASSWORD}
+        yield dbs.env | {
+            "WAREHOUSE_USER": name,
+            "WAREHOUSE_PASSWORD": PASSWORD,
+            "SOURCE_USER": name,
+            "SOURCE_PASSWORD": PASSWORD,
+        }
     finally:
         for loc in (dbs.source, dbs.warehouse):
             execute(loc, drop)
@@ -177,8 +191,9 @@ def can_mount() -> bool:
     probe = Path(f"/tmp/pytest-mount-probe-{os.getpid()}")
     probe.mkdir(exist_ok=True)
     try:
-        done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(probe)], check=False,
-                              capture_output=True)
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(probe)], check=False, capture_output=True
+        )
         if done.returncode != 0:
             return False
         subprocess.run(["umount", str(probe)], check=True)
@@ -239,13 +254,25 @@ class Case:
 
 
 def line_case(name: str, change: str, rule: str, column: str, prepare: str = "") -> Case:
-    return Case(name, "lineitem", f"update tpch.lineitem set {change}, updated_at = '{{stamp}}' where {{key}}",
-                "restore", rule, column, prepare=prepare)
+    return Case(
+        name,
+        "lineitem",
+        f"update tpch.lineitem set {change}, updated_at = '{{stamp}}' where {{key}}",
+        "restore",
+        rule,
+        column,
+        prepare=prepare,
+    )
 
 
 CASES = [
-    line_case("null_quantity", "l_quantity = null", "missing_value", "quantity",
-              prepare="alter table tpch.lineitem alter column l_quantity drop not null"),
+    line_case(
+        "null_quantity",
+        "l_quantity = null",
+        "missing_value",
+        "quantity",
+        prepare="alter table tpch.lineitem alter column l_quantity drop not null",
+    ),
     line_case("negative_quantity", "l_quantity = -3", "out_of_range", "quantity"),
     line_case("discount_above_one", "l_discount = 1.5", "out_of_range", "discount_rate"),
     line_case("negative_price", "l_extendedprice = -10", "out_of_range", "extended_price"),
@@ -253,35 +280,86 @@ CASES = [
     line_case("shipped_before_ordered", "l_shipdate = date '1990-01-01'", "dates_out_of_order", "ship_date"),
     line_case("received_before_shipped", "l_receiptdate = l_shipdate - 5", "dates_out_of_order", "receipt_date"),
     line_case("control_character", "l_comment = E'bell\\x07 inside'", "bad_text", "lineitem_comment"),
-    Case("orphan_line", "lineitem",
-         "insert into tpch.lineitem (l_orderkey, l_partkey, l_suppkey, l_linenumber, l_quantity, l_extendedprice, "
-         "l_discount, l_tax, l_returnflag, l_linestatus, l_shipdate, l_commitdate, l_receiptdate, l_shipinstruct, "
-         "l_shipmode, l_comment, created_at, updated_at) select 999999999, l_partkey, l_suppkey, 1, l_quantity, "
-         "l_extendedprice, l_discount, l_tax, l_returnflag, l_linestatus, l_shipdate, l_commitdate, l_receiptdate, "
-         "l_shipinstruct, l_shipmode, 'no such order', '{stamp}', '{stamp}' from tpch.lineitem "
-         "order by l_orderkey limit 1",
-         "delete from tpch.lineitem where {key}", "orphan", "order_id",
-         key={"l_orderkey": 999999999, "l_linenumber": 1}),
-    Case("unknown_segment", "customer", "update tpch.customer set c_mktsegment = 'BOGUS', updated_at = '{stamp}' "
-         "where {key}", "restore", "unknown_code", "market_segment"),
-    Case("orphan_nation", "customer", "update tpch.customer set c_nationkey = 99, updated_at = '{stamp}' where {key}",
-         "restore", "orphan", "nation_id"),
-    Case("ten_kilobytes_of_text", "customer", "update tpch.customer set c_comment = repeat('x', 10240), "
-         "updated_at = '{stamp}' where {key}", "restore", "bad_text", "customer_comment",
-         prepare="alter table tpch.customer alter column c_comment type text"),
-    Case("negative_supply_cost", "partsupp", "update tpch.partsupp set ps_supplycost = -1, updated_at = '{stamp}' "
-         "where {key}", "restore", "out_of_range", "supply_cost"),
-    Case("null_customer_key", "orders", "update tpch.orders set o_custkey = null, updated_at = '{stamp}' where {key}",
-         "restore", "missing_value", "customer_id",
-         prepare="alter table tpch.orders alter column o_custkey drop not null"),
-    Case("unknown_order_status", "orders", "update tpch.orders set o_orderstatus = 'X', updated_at = '{stamp}' "
-         "where {key}", "restore", "unknown_code", "order_status"),
-    Case("future_stamp", "part", "update tpch.part set p_comment = 'ahead', updated_at = '2099-06-01' where {key}",
-         "restore", ingest_says="held back 1 row(s) of tpch.part whose updated_at is after the source's clock"),
-    Case("null_stamp", "supplier", "update tpch.supplier set s_comment = 'unstamped', updated_at = null where {key}",
-         "restore", ingest_says="held back 1 row(s) of tpch.supplier whose updated_at is NULL",
-         prepare="alter table tpch.supplier alter column updated_at drop not null; "
-                 "alter table demo.truth_log alter column changed_at drop not null"),
+    Case(
+        "orphan_line",
+        "lineitem",
+        "insert into tpch.lineitem (l_orderkey, l_partkey, l_suppkey, l_linenumber, l_quantity, l_extendedprice, "
+        "l_discount, l_tax, l_returnflag, l_linestatus, l_shipdate, l_commitdate, l_receiptdate, l_shipinstruct, "
+        "l_shipmode, l_comment, created_at, updated_at) select 999999999, l_partkey, l_suppkey, 1, l_quantity, "
+        "l_extendedprice, l_discount, l_tax, l_returnflag, l_linestatus, l_shipdate, l_commitdate, l_receiptdate, "
+        "l_shipinstruct, l_shipmode, 'no such order', '{stamp}', '{stamp}' from tpch.lineitem "
+        "order by l_orderkey limit 1",
+        "delete from tpch.lineitem where {key}",
+        "orphan",
+        "order_id",
+        key={"l_orderkey": 999999999, "l_linenumber": 1},
+    ),
+    Case(
+        "unknown_segment",
+        "customer",
+        "update tpch.customer set c_mktsegment = 'BOGUS', updated_at = '{stamp}' where {key}",
+        "restore",
+        "unknown_code",
+        "market_segment",
+    ),
+    Case(
+        "orphan_nation",
+        "customer",
+        "update tpch.customer set c_nationkey = 99, updated_at = '{stamp}' where {key}",
+        "restore",
+        "orphan",
+        "nation_id",
+    ),
+    Case(
+        "ten_kilobytes_of_text",
+        "customer",
+        "update tpch.customer set c_comment = repeat('x', 10240), updated_at = '{stamp}' where {key}",
+        "restore",
+        "bad_text",
+        "customer_comment",
+        prepare="alter table tpch.customer alter column c_comment type text",
+    ),
+    Case(
+        "negative_supply_cost",
+        "partsupp",
+        "update tpch.partsupp set ps_supplycost = -1, updated_at = '{stamp}' where {key}",
+        "restore",
+        "out_of_range",
+        "supply_cost",
+    ),
+    Case(
+        "null_customer_key",
+        "orders",
+        "update tpch.orders set o_custkey = null, updated_at = '{stamp}' where {key}",
+        "restore",
+        "missing_value",
+        "customer_id",
+        prepare="alter table tpch.orders alter column o_custkey drop not null",
+    ),
+    Case(
+        "unknown_order_status",
+        "orders",
+        "update tpch.orders set o_orderstatus = 'X', updated_at = '{stamp}' where {key}",
+        "restore",
+        "unknown_code",
+        "order_status",
+    ),
+    Case(
+        "future_stamp",
+        "part",
+        "update tpch.part set p_comment = 'ahead', updated_at = '2099-06-01' where {key}",
+        "restore",
+        ingest_says="held back 1 row(s) of tpch.part whose updated_at is after the source's clock",
+    ),
+    Case(
+        "null_stamp",
+        "supplier",
+        "update tpch.supplier set s_comment = 'unstamped', updated_at = null where {key}",
+        "restore",
+        ingest_says="held back 1 row(s) of tpch.supplier whose updated_at is NULL",
+        prepare="alter table tpch.supplier alter column updated_at drop not null; "
+        "alter table demo.truth_log alter column changed_at drop not null",
+    ),
 ]
 """Each on its own row; lineitem cases on lines of distinct closed orders, the others on distinct members."""
 
@@ -308,12 +386,24 @@ class Shared:
 
 
 def pick_keys(dbs) -> tuple[list[dict[str, int]], list[dict[str, int]]]:
-    orders = [order for (order,) in query(dbs.source, "select o_orderkey from tpch.orders where o_orderstatus = 'F' "
-                                                      "and o_orderkey < 50000 order by o_orderkey desc limit 16")]
-    customers = [customer for (customer,) in query(dbs.source, "select c_custkey from tpch.customer "
-                                                               "order by c_custkey desc offset 20 limit 4")]
-    return ([{"l_orderkey": order, "l_linenumber": 1} for order in orders],
-            [{"c_custkey": customer} for customer in customers])
+    orders = [
+        order
+        for (order,) in query(
+            dbs.source,
+            "select o_orderkey from tpch.orders where o_orderstatus = 'F' "
+            "and o_orderkey < 50000 order by o_orderkey desc limit 16",
+        )
+    ]
+    customers = [
+        customer
+        for (customer,) in query(
+            dbs.source, "select c_custkey from tpch.customer order by c_custkey desc offset 20 limit 4"
+        )
+    ]
+    return (
+        [{"l_orderkey": order, "l_linenumber": 1} for order in orders],
+        [{"c_custkey": customer} for customer in customers],
+    )
 
 
 def stable_state(dbs, lines: list[dict], customers: list[int]) -> dict[str, tuple[int, str]]:
@@ -327,7 +417,7 @@ def stable_state(dbs, lines: list[dict], customers: list[int]) -> dict[str, tupl
         "raw_tpch.customer": f"c_custkey not in ({members})",
         "raw_tpch.part": parts,
         "raw_tpch.partsupp": "(ps_partkey, ps_suppkey) not in (select ps_partkey, ps_suppkey from raw_tpch.partsupp "
-                             "order by ps_partkey, ps_suppkey limit 1)",
+        "order by ps_partkey, ps_suppkey limit 1)",
         "raw_tpch.supplier": "s_suppkey not in (select min(s_suppkey) from raw_tpch.supplier)",
         "snapshots.snp_tpch__customer": f"c_custkey not in ({members})",
         "marts.fct_order_lines": f"order_id not in ({orders})",
@@ -337,8 +427,11 @@ def stable_state(dbs, lines: list[dict], customers: list[int]) -> dict[str, tupl
     state = {}
     for name, where in filters.items():
         schema, table = name.split(".")
-        rows = query(dbs.warehouse, f"select count(*), coalesce(md5(string_agg(t::text, E'\\n' order by t::text)), '') "
-                                    f"from {schema}.{table} as t where {where}")
+        rows = query(
+            dbs.warehouse,
+            f"select count(*), coalesce(md5(string_agg(t::text, E'\\n' order by t::text)), '') "
+            f"from {schema}.{table} as t where {where}",
+        )
         state[name] = rows[0]
     return state
 
@@ -351,8 +444,11 @@ def shared(built) -> Shared:
     (part,) = query(built.source, "select p_partkey from tpch.part order by p_partkey limit 1")
     (partsupp,) = query(built.source, "select ps_partkey, ps_suppkey from tpch.partsupp order by 1, 2 limit 1")
     (supplier,) = query(built.source, "select min(s_suppkey) from tpch.supplier")
-    other = {"part": {"p_partkey": part[0]}, "partsupp": {"ps_partkey": partsupp[0], "ps_suppkey": partsupp[1]},
-             "supplier": {"s_suppkey": supplier[0]}}
+    other = {
+        "part": {"p_partkey": part[0]},
+        "partsupp": {"ps_partkey": partsupp[0], "ps_suppkey": partsupp[1]},
+        "supplier": {"s_suppkey": supplier[0]},
+    }
     orders = iter({"o_orderkey": line["l_orderkey"]} for line in lines[10:])
     line_keys, customer_keys = iter(lines), iter(customers)
     for case in cases:
@@ -376,10 +472,16 @@ def shared(built) -> Shared:
             columns = query(built.source, f"select * from tpch.{case.table} where {key_sql(case.key)}")
             run_state.originals[case.name] = columns
         execute(built.source, case.plant.format(key=key_sql(case.key), stamp=STAMP))
-    execute(built.source, f"update tpch.lineitem set l_quantity = {GOOD_QUANTITY}, updated_at = '{STAMP}' "
-                          f"where {key_sql(run_state.good_line)}")
-    execute(built.source, f"update tpch.customer set c_address = 'New Street 1', updated_at = '{STAMP}' "
-                          f"where c_custkey = {run_state.good_customer}")
+    execute(
+        built.source,
+        f"update tpch.lineitem set l_quantity = {GOOD_QUANTITY}, updated_at = '{STAMP}' "
+        f"where {key_sql(run_state.good_line)}",
+    )
+    execute(
+        built.source,
+        f"update tpch.customer set c_address = 'New Street 1', updated_at = '{STAMP}' "
+        f"where c_custkey = {run_state.good_customer}",
+    )
     run_state.ingest_code, run_state.ingest_output = ingest(built)
     run_state.build_code, run_state.build_output = build(built, check=False)
     run_state.after = stable_state(built, lines, touched)
@@ -401,10 +503,16 @@ def test_nothing_already_loaded_is_lost(shared):
 
 def test_the_good_rows_of_the_same_run_arrive(shared, built):
     line = shared.good_line
-    assert query(built.warehouse, "select quantity from marts.fct_order_lines where order_id = %s and line_number = %s",
-                 (line["l_orderkey"], line["l_linenumber"])) == [(GOOD_QUANTITY,)]
-    assert query(built.warehouse, "select customer_address from marts.dim_customer where customer_id = %s "
-                                  "and is_current", (shared.good_customer,)) == [("New Street 1",)]
+    assert query(
+        built.warehouse,
+        "select quantity from marts.fct_order_lines where order_id = %s and line_number = %s",
+        (line["l_orderkey"], line["l_linenumber"]),
+    ) == [(GOOD_QUANTITY,)]
+    assert query(
+        built.warehouse,
+        "select customer_address from marts.dim_customer where customer_id = %s and is_current",
+        (shared.good_customer,),
+    ) == [("New Street 1",)]
 
 
 @pytest.mark.parametrize("name", [case.name for case in CASES])
@@ -414,29 +522,44 @@ def test_each_bad_row_is_visible_and_kept_out(shared, built, name):
     if case.ingest_says:
         assert case.ingest_says in shared.ingest_output, shared.ingest_output
         assert "set updated_at" in shared.ingest_output  # the fix
-        events = query(built.warehouse, "select rule_name, is_present from quarantine.quarantine_events "
-                                        "where table_name = %s and row_key::jsonb = %s::jsonb", (case.table, key))
+        events = query(
+            built.warehouse,
+            "select rule_name, is_present from quarantine.quarantine_events "
+            "where table_name = %s and row_key::jsonb = %s::jsonb",
+            (case.table, key),
+        )
         assert len(events) == 1 and events[0][1], events
         return
-    events = query(built.warehouse, "select rule_name, column_name, is_present from quarantine.quarantine_events "
-                                    "where table_name = %s and row_key::jsonb = %s::jsonb", (case.table, key))
+    events = query(
+        built.warehouse,
+        "select rule_name, column_name, is_present from quarantine.quarantine_events "
+        "where table_name = %s and row_key::jsonb = %s::jsonb",
+        (case.table, key),
+    )
     assert (case.rule, case.column, True) in events, events
     summary = f"{case.table}.{case.column} {case.rule}"
     assert summary in shared.build_output, summary
     if case.table == "lineitem":
-        assert query(built.warehouse, "select count(*) from marts.fct_order_lines where order_id = %s and "
-                                      "line_number = %s", (case.key["l_orderkey"], case.key["l_linenumber"])) \
-            == [(0,)], "a quarantined line reached the fact"
+        assert query(
+            built.warehouse,
+            "select count(*) from marts.fct_order_lines where order_id = %s and line_number = %s",
+            (case.key["l_orderkey"], case.key["l_linenumber"]),
+        ) == [(0,)], "a quarantined line reached the fact"
     if case.table == "orders":
-        assert query(built.warehouse, "select count(*) from marts.fct_orders where order_id = %s",
-                     (case.key["o_orderkey"],)) == [(0,)], "a quarantined order reached the fact"
-        assert query(built.warehouse, "select count(*) from marts.fct_order_lines where order_id = %s",
-                     (case.key["o_orderkey"],)) == [(0,)], "the lines of a quarantined order reached the fact"
+        assert query(
+            built.warehouse, "select count(*) from marts.fct_orders where order_id = %s", (case.key["o_orderkey"],)
+        ) == [(0,)], "a quarantined order reached the fact"
+        assert query(
+            built.warehouse, "select count(*) from marts.fct_order_lines where order_id = %s", (case.key["o_orderkey"],)
+        ) == [(0,)], "the lines of a quarantined order reached the fact"
     if case.table == "customer":
         # The history never records the bad version: the snapshot's current version is the last good one.
-        current = query(built.warehouse, "select dbt_updated_at from snapshots.snp_tpch__customer "
-                                         "where c_custkey = %s and dbt_valid_to = '9999-12-31'",
-                        (case.key["c_custkey"],))
+        current = query(
+            built.warehouse,
+            "select dbt_updated_at from snapshots.snp_tpch__customer "
+            "where c_custkey = %s and dbt_valid_to = '9999-12-31'",
+            (case.key["c_custkey"],),
+        )
         assert current and current[0][0].isoformat() < STAMP[:10], current
 
 
@@ -447,14 +570,24 @@ def corrected(shared, built) -> tuple[int, str, int, str]:
         where = key_sql(case.key)
         if case.fix == "restore":
             (row,) = shared.originals[case.name]
-            columns = [column for column in query(built.source, "select column_name from information_schema.columns "
-                                                                "where table_schema = 'tpch' and table_name = %s "
-                                                                "order by ordinal_position", (case.table,))]
+            columns = [
+                column
+                for column in query(
+                    built.source,
+                    "select column_name from information_schema.columns "
+                    "where table_schema = 'tpch' and table_name = %s "
+                    "order by ordinal_position",
+                    (case.table,),
+                )
+            ]
             names = [column[0] for column in columns]
             assignments = ", ".join(f"{name} = %s" for name in names if name != "updated_at")
             values = [value for name, value in zip(names, row, strict=True) if name != "updated_at"]
-            execute(built.source, f"update tpch.{case.table} set {assignments}, updated_at = '{FIXED}' where {where}",
-                    values)
+            execute(
+                built.source,
+                f"update tpch.{case.table} set {assignments}, updated_at = '{FIXED}' where {where}",
+                values,
+            )
         else:
             execute(built.source, case.fix.format(key=where))
     code, output = ingest(built)
@@ -468,25 +601,34 @@ def test_after_the_fix_one_ordinary_run_brings_everything_back(corrected, shared
     assert "warning: held back" not in output, output
     assert build_code == 0, build_output[-5000:]
     assert "WARN" not in build_output.split("Finished running")[-1], build_output[-3000:]
-    open_events = query(built.warehouse, "select table_name, row_key, rule_name from quarantine.quarantine_events "
-                                         "where is_present")
+    open_events = query(
+        built.warehouse, "select table_name, row_key, rule_name from quarantine.quarantine_events where is_present"
+    )
     assert open_events == [], open_events
     for case in shared.cases:
-        resolved = query(built.warehouse, "select count(*) from quarantine.quarantine_events where table_name = %s "
-                                          "and row_key::jsonb = %s::jsonb and resolved_at is not null",
-                         (case.table, json.dumps(case.key)))
+        resolved = query(
+            built.warehouse,
+            "select count(*) from quarantine.quarantine_events where table_name = %s "
+            "and row_key::jsonb = %s::jsonb and resolved_at is not null",
+            (case.table, json.dumps(case.key)),
+        )
         assert resolved[0][0] >= 1, f"{case.name}: no resolved event"
     for table in TABLES:
         raw_equals_source_except(built, table, [])
     for case in shared.cases:
         if case.table == "lineitem" and case.fix == "restore":
-            assert query(built.warehouse, "select count(*) from marts.fct_order_lines where order_id = %s "
-                                          "and line_number = %s", (case.key["l_orderkey"], case.key["l_linenumber"])) \
-                == [(1,)], f"{case.name}: the corrected line is not in the fact"
+            assert query(
+                built.warehouse,
+                "select count(*) from marts.fct_order_lines where order_id = %s and line_number = %s",
+                (case.key["l_orderkey"], case.key["l_linenumber"]),
+            ) == [(1,)], f"{case.name}: the corrected line is not in the fact"
         if case.table == "customer":
-            current = query(built.warehouse, "select dbt_updated_at from snapshots.snp_tpch__customer "
-                                             "where c_custkey = %s and dbt_valid_to = '9999-12-31'",
-                             (case.key["c_custkey"],))
+            current = query(
+                built.warehouse,
+                "select dbt_updated_at from snapshots.snp_tpch__customer "
+                "where c_custkey = %s and dbt_valid_to = '9999-12-31'",
+                (case.key["c_custkey"],),
+            )
             assert current and current[0][0].isoformat().startswith(FIXED[:10]), (case.name, current)
 
 
@@ -496,15 +638,26 @@ def test_after_the_fix_one_ordinary_run_brings_everything_back(corrected, shared
 def test_a_future_stamp_hides_no_later_change(built):
     """The issue's sequence: future stamps on a line and a customer, then ordinary changes, then ingest + build."""
     # A line of a closed order and a customer with an open order: the simulator's day changes neither.
-    (line,) = query(built.source, "select l_orderkey, l_linenumber from tpch.lineitem inner join tpch.orders "
-                                  "on o_orderkey = l_orderkey where o_orderstatus = 'F' "
-                                  "order by l_orderkey desc, l_linenumber limit 1")
-    (customer,) = query(built.source, "select o_custkey from tpch.orders where o_orderstatus = 'O' "
-                                      "order by o_orderkey limit 1")
-    execute(built.source, "update tpch.lineitem set updated_at = '2099-01-01', l_comment = 'from the future' "
-                          "where (l_orderkey, l_linenumber) = (%s, %s)", line)
-    execute(built.source, "update tpch.customer set updated_at = '2099-01-01', c_comment = 'from the future' "
-                          "where c_custkey = %s", customer)
+    (line,) = query(
+        built.source,
+        "select l_orderkey, l_linenumber from tpch.lineitem inner join tpch.orders "
+        "on o_orderkey = l_orderkey where o_orderstatus = 'F' "
+        "order by l_orderkey desc, l_linenumber limit 1",
+    )
+    (customer,) = query(
+        built.source, "select o_custkey from tpch.orders where o_orderstatus = 'O' order by o_orderkey limit 1"
+    )
+    execute(
+        built.source,
+        "update tpch.lineitem set updated_at = '2099-01-01', l_comment = 'from the future' "
+        "where (l_orderkey, l_linenumber) = (%s, %s)",
+        line,
+    )
+    execute(
+        built.source,
+        "update tpch.customer set updated_at = '2099-01-01', c_comment = 'from the future' where c_custkey = %s",
+        customer,
+    )
     run(python("ingest/demo_source.py", "advance", "--days", "1"), built.env)
     assert not simulator_touched(built, "lineitem", {"l_orderkey": line[0], "l_linenumber": line[1]})
     assert not simulator_touched(built, "customer", {"c_custkey": customer[0]})
@@ -517,20 +670,34 @@ def test_a_future_stamp_hides_no_later_change(built):
     # good version).
     for table in TABLES:
         raw_equals_source_except(built, table, {"lineitem": [line], "customer": [customer]}.get(table, []))
-    held = query(built.warehouse, "select table_name, row_key, rule, column_name, offending_value "
-                                  "from raw_tpch.held_rows where resolved_at is null order by 1")
+    held = query(
+        built.warehouse,
+        "select table_name, row_key, rule, column_name, offending_value "
+        "from raw_tpch.held_rows where resolved_at is null order by 1",
+    )
     assert [(table, json.loads(key), *rest) for table, key, *rest in held] == [
         ("customer", {"c_custkey": customer[0]}, "updated_at_in_future", "updated_at", "2099-01-01 00:00:00+00"),
-        ("lineitem", {"l_orderkey": line[0], "l_linenumber": line[1]}, "updated_at_in_future", "updated_at",
-         "2099-01-01 00:00:00+00"),
+        (
+            "lineitem",
+            {"l_orderkey": line[0], "l_linenumber": line[1]},
+            "updated_at_in_future",
+            "updated_at",
+            "2099-01-01 00:00:00+00",
+        ),
     ]
-    assert query(built.warehouse, "select count(*) from raw_tpch.customer where c_comment = 'from the future'") \
-        == [(0,)]
+    assert query(built.warehouse, "select count(*) from raw_tpch.customer where c_comment = 'from the future'") == [
+        (0,)
+    ]
     code, output = build(built)
     assert code == 0, output
     # Every line the simulated day wrote is in the fact.
-    changed = set(query(built.source, "select l_orderkey, l_linenumber from tpch.lineitem "
-                                      "where updated_at >= '1998-08-03' and updated_at < '2099-01-01'"))
+    changed = set(
+        query(
+            built.source,
+            "select l_orderkey, l_linenumber from tpch.lineitem "
+            "where updated_at >= '1998-08-03' and updated_at < '2099-01-01'",
+        )
+    )
     in_fact = set(query(built.warehouse, "select order_id, line_number from marts.fct_order_lines"))
     assert changed and changed <= in_fact, sorted(changed - in_fact)[:10]
     HELD["customer"] = customer[0]
@@ -539,20 +706,28 @@ def test_a_future_stamp_hides_no_later_change(built):
 def test_a_corrected_stamp_is_read_by_key_even_behind_the_cursor(built):
     """Correcting the future stamp to an old time (behind the cursor) still brings the row in."""
     customer = HELD["customer"]
-    execute(built.source, "update tpch.customer set updated_at = '1998-08-03 12:00', c_comment = 'corrected' "
-                          "where c_custkey = %s", (customer,))
+    execute(
+        built.source,
+        "update tpch.customer set updated_at = '1998-08-03 12:00', c_comment = 'corrected' where c_custkey = %s",
+        (customer,),
+    )
     code, output = ingest(built)
     assert code == 0, output
     assert "tpch.customer: 1 row(s) held back before are corrected and re-read by key" in output, output
-    assert query(built.warehouse, "select c_comment from raw_tpch.customer where c_custkey = %s", (customer,)) \
-        == [("corrected",)]
-    assert query(built.warehouse, "select resolved_at is not null from raw_tpch.held_rows "
-                                  "where table_name = 'customer'") == [(True,)]
+    assert query(built.warehouse, "select c_comment from raw_tpch.customer where c_custkey = %s", (customer,)) == [
+        ("corrected",)
+    ]
+    assert query(
+        built.warehouse, "select resolved_at is not null from raw_tpch.held_rows where table_name = 'customer'"
+    ) == [(True,)]
 
 
 def test_a_future_row_lands_once_its_time_is_reached(built):
-    (due,) = query(built.source, "update tpch.supplier set updated_at = now() + interval '25 seconds', "
-                                 "s_comment = 'soon' where s_suppkey = 3 returning updated_at")
+    (due,) = query(
+        built.source,
+        "update tpch.supplier set updated_at = now() + interval '25 seconds', "
+        "s_comment = 'soon' where s_suppkey = 3 returning updated_at",
+    )
     env = {"CURSOR_SAFETY_WINDOW_SECONDS": "0"}
     code, output = ingest(built, env=env)
     assert code == 0 and "held back 1 row(s) of tpch.supplier" in output, output
@@ -580,8 +755,10 @@ def test_a_null_stamp_is_held_not_fatal(built):
         code, output = ingest(built)
         assert code == 0, output
         assert "held back 1 row(s) of tpch.part whose updated_at is NULL" in output, output
-        assert query(built.warehouse, "select row_key from raw_tpch.held_rows where rule = 'updated_at_missing' "
-                                      "and resolved_at is null") == [('{"p_partkey": 11}',)]
+        assert query(
+            built.warehouse,
+            "select row_key from raw_tpch.held_rows where rule = 'updated_at_missing' and resolved_at is null",
+        ) == [('{"p_partkey": 11}',)]
         expected, got = raw_vs_source(built.source, built.warehouse, "orders")
         assert got == expected
     finally:
@@ -620,9 +797,16 @@ def test_a_missing_grant_is_named_before_anything_is_written(built):
     before = warehouse_state(built)
     with role(built, LOADER, grants) as env:
         code, output = ingest(built, env=env)
-    assert_clear_failure(code, output, "missing privileges, nothing was written", f"source user '{LOADER}'",
-                         "tpch.customer", "tpch.lineitem", "grant select on all tables in schema tpch",
-                         "--print-grants")
+    assert_clear_failure(
+        code,
+        output,
+        "missing privileges, nothing was written",
+        f"source user '{LOADER}'",
+        "tpch.customer",
+        "tpch.lineitem",
+        "grant select on all tables in schema tpch",
+        "--print-grants",
+    )
     assert warehouse_state(built) == before
 
 
@@ -631,8 +815,9 @@ def test_raw_owned_by_another_user_is_named(built):
     before = warehouse_state(built)
     with role(built, LOADER, loader_grants(built, LOADER)) as env:
         code, output = ingest(built, env=env)
-    assert_clear_failure(code, output, "schema raw_tpch (owner 'postgres') belong(s) to another user",
-                         "hand them to", "--print-grants")
+    assert_clear_failure(
+        code, output, "schema raw_tpch (owner 'postgres') belong(s) to another user", "hand them to", "--print-grants"
+    )
     assert warehouse_state(built) == before
 
 
@@ -643,8 +828,13 @@ def test_wrong_password_of_a_non_superuser_on_the_default_settings(built):
         code, output = ingest(built, env=env | {"WAREHOUSE_PASSWORD": "wrong"})
         assert_clear_failure(code, output, "password was refused", "WAREHOUSE_PASSWORD", LOADER)
         code, output = ingest(built, env=env | {"WAREHOUSE_DBNAME": "pytest_not_there_e13"})
-        assert_clear_failure(code, output, "database 'pytest_not_there_e13' does not exist",
-                             f"user '{LOADER}' may not create it", "WAREHOUSE_DBNAME")
+        assert_clear_failure(
+            code,
+            output,
+            "database 'pytest_not_there_e13' does not exist",
+            f"user '{LOADER}' may not create it",
+            "WAREHOUSE_DBNAME",
+        )
     assert warehouse_state(built) == before
 
 
@@ -656,10 +846,12 @@ def test_a_port_held_by_another_program(built):
     before = warehouse_state(built)
     with foreign_program(port):
         code, output = ingest(built, env=external(built) | {"SOURCE_PORT": str(port)})
-        assert_clear_failure(code, output, f"the program listening on 127.0.0.1:{port} is not a PostgreSQL server",
-                             "Set SOURCE_PORT")
-        result = run(dbt("build", "--select", "stg_tpch__region"), built.env | {"WAREHOUSE_PORT": str(port)},
-                     check=False)
+        assert_clear_failure(
+            code, output, f"the program listening on 127.0.0.1:{port} is not a PostgreSQL server", "Set SOURCE_PORT"
+        )
+        result = run(
+            dbt("build", "--select", "stg_tpch__region"), built.env | {"WAREHOUSE_PORT": str(port)}, check=False
+        )
         output = result.stdout + result.stderr
         assert result.returncode != 0, output
         assert "received invalid response to SSL negotiation" in output, output
@@ -671,8 +863,14 @@ def test_a_port_held_by_another_program(built):
 def test_the_server_disappears_mid_run(built):
     """The server stops during a full reload; the run says so; after a restart one ordinary run mends all."""
     env = built.env | external(built)
-    process = subprocess.Popen(python("ingest/run.py", "--full-refresh"), cwd=ROOT, env=env, text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        python("ingest/run.py", "--full-refresh"),
+        cwd=ROOT,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     time.sleep(8)
     run(python("ingest/db.py", "stop"), built.env)
     try:
@@ -704,8 +902,7 @@ def test_a_read_only_state_folder(built, tmp_path):
         pytest.skip("root without mount: no way to make a folder read-only for this test")
     with context as folder:
         code, output = ingest(built, env=external(built) | {"WAREHOUSE_STATE_DIR": str(folder)})
-    assert_clear_failure(code, output, "cannot write", f"state folder {folder} must be writable",
-                         "WAREHOUSE_STATE_DIR")
+    assert_clear_failure(code, output, "cannot write", f"state folder {folder} must be writable", "WAREHOUSE_STATE_DIR")
     assert warehouse_state(built) == before
 
 
@@ -718,9 +915,16 @@ def test_a_full_disk(built, tmp_path):
             code, output = ingest(built, "--full-refresh", env=env)
     else:  # a file-size limit fails the same writes (EFBIG) wherever the disk is
         limit = 1 << 20
-        result = subprocess.run(python("ingest/run.py", "--full-refresh"), cwd=ROOT, env=built.env | env,
-                                check=False, capture_output=True, text=True, timeout=600,
-                                preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit)))
+        result = subprocess.run(
+            python("ingest/run.py", "--full-refresh"),
+            cwd=ROOT,
+            env=built.env | env,
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit)),
+        )
         code, output = result.returncode, result.stdout + result.stderr
     assert_clear_failure(code, output, "no room to write", "free space there", "run again")
     assert warehouse_state(built) == before
@@ -736,8 +940,9 @@ def test_a_full_disk(built, tmp_path):
 
 def interrupted(command: list[str], env: dict[str, str], delay: float, after: str = "") -> tuple[int, str]:
     """Run ``command``; send SIGINT ``delay`` seconds after it printed ``after``; return its exit code and output."""
-    process = subprocess.Popen(command, cwd=ROOT, env=env, text=True, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
+    )
     lines: list[str] = []
     seen = threading.Event()
 
@@ -764,8 +969,9 @@ def test_ctrl_c_during_ingest(built, delay):
     code, output = interrupted(python("ingest/run.py", "--full-refresh"), built.env, delay)
     if code == 0:  # the run finished before the signal: nothing to prove at this delay
         pytest.skip(f"the run finished within {delay} s")
-    assert_clear_failure(code, output, "interrupted: the run stopped", "next `python ingest/run.py` finishes it",
-                         exit_code=130)
+    assert_clear_failure(
+        code, output, "interrupted: the run stopped", "next `python ingest/run.py` finishes it", exit_code=130
+    )
     code, output = ingest(built)
     assert code == 0, output
     for table in TABLES:
@@ -786,10 +992,13 @@ def test_ctrl_c_during_dbt_build(built):
 # ------------------------------------------------------------------------------------------------ settings
 
 
-@pytest.mark.parametrize(("variable", "value", "expected"), [
-    ("CURSOR_SAFETY_WINDOW_SECONDS", "five", "CURSOR_SAFETY_WINDOW_SECONDS must be a whole number of seconds"),
-    ("WAREHOUSE_PORT", "54x", "WAREHOUSE_PORT / PGPORT must be a number"),
-])
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("CURSOR_SAFETY_WINDOW_SECONDS", "five", "CURSOR_SAFETY_WINDOW_SECONDS must be a whole number of seconds"),
+        ("WAREHOUSE_PORT", "54x", "WAREHOUSE_PORT / PGPORT must be a number"),
+    ],
+)
 def test_a_malformed_setting(built, variable, value, expected):
     code, output = ingest(built, env={variable: value})
     assert_clear_failure(code, output, expected)

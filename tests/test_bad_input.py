@@ -6,18 +6,18 @@ import socket
 
 import psycopg2
 import pytest
-from helpers import PRIMARY_KEYS, STAGING_COLUMNS, checksum, dbt, execute, python, query, run
+from helpers import PRIMARY_KEYS, STAGING_COLUMNS, checksum, execute, python, query, run
 
 from ingest.config import RAW_SCHEMA, TABLES
 
 pytestmark = pytest.mark.slow
 
 
-
 def raw_state(dbs) -> dict[str, tuple[int, str]]:
     return {
-        table: checksum(dbs.warehouse, RAW_SCHEMA, table, [*STAGING_COLUMNS[table], "_dlt_load_id"],
-                        PRIMARY_KEYS[table])
+        table: checksum(
+            dbs.warehouse, RAW_SCHEMA, table, [*STAGING_COLUMNS[table], "_dlt_load_id"], PRIMARY_KEYS[table]
+        )
         for table in TABLES
     } | {"loads": query(dbs.warehouse, f"select count(*) from {RAW_SCHEMA}._dlt_loads")[0]}
 
@@ -47,9 +47,15 @@ def test_wrong_warehouse_password(landed):
     try:
         fails_clearly(
             landed,
-            {"WAREHOUSE_HOST": "127.0.0.1", "WAREHOUSE_PORT": str(landed.warehouse.port),
-             "WAREHOUSE_USER": "pytest_loader", "WAREHOUSE_PASSWORD": "a-wrong-one"},
-            "password was refused", "WAREHOUSE_PASSWORD", "pytest_loader",
+            {
+                "WAREHOUSE_HOST": "127.0.0.1",
+                "WAREHOUSE_PORT": str(landed.warehouse.port),
+                "WAREHOUSE_USER": "pytest_loader",
+                "WAREHOUSE_PASSWORD": "a-wrong-one",
+            },
+            "password was refused",
+            "WAREHOUSE_PASSWORD",
+            "pytest_loader",
         )
     finally:
         execute(landed.warehouse, "drop role if exists pytest_loader")
@@ -57,14 +63,24 @@ def test_wrong_warehouse_password(landed):
 
 def test_unreachable_source_server(landed):
     port = free_port()
-    fails_clearly(landed, {"SOURCE_HOST": "127.0.0.1", "SOURCE_PORT": str(port)},
-                  "cannot reach the source database", f"127.0.0.1:{port}", "SOURCE_HOST")
+    fails_clearly(
+        landed,
+        {"SOURCE_HOST": "127.0.0.1", "SOURCE_PORT": str(port)},
+        "cannot reach the source database",
+        f"127.0.0.1:{port}",
+        "SOURCE_HOST",
+    )
 
 
 def test_unreachable_warehouse_server(landed):
     port = free_port()
-    fails_clearly(landed, {"WAREHOUSE_HOST": "127.0.0.1", "WAREHOUSE_PORT": str(port)},
-                  "cannot reach the warehouse database", f"127.0.0.1:{port}", "WAREHOUSE_HOST")
+    fails_clearly(
+        landed,
+        {"WAREHOUSE_HOST": "127.0.0.1", "WAREHOUSE_PORT": str(port)},
+        "cannot reach the warehouse database",
+        f"127.0.0.1:{port}",
+        "WAREHOUSE_HOST",
+    )
 
 
 def test_missing_source_table(landed):
@@ -101,17 +117,20 @@ def test_the_embedded_server_refuses_a_wrong_password_for_other_roles(landed):
     try:
         with pytest.raises(psycopg2.OperationalError, match="password authentication failed"):
             psycopg2.connect(**(landed.warehouse.connect_kwargs() | {"user": "pytest_probe", "password": "nope"}))
-        psycopg2.connect(**(landed.warehouse.connect_kwargs() | {"user": "pytest_probe", "password": "secret"})
-                         ).close()
+        psycopg2.connect(**(landed.warehouse.connect_kwargs() | {"user": "pytest_probe", "password": "secret"})).close()
     finally:
         execute(landed.warehouse, "drop role if exists pytest_probe")
 
 
 def test_dbt_says_how_to_start_the_embedded_server_when_it_is_not_running(landed):
-    """quickstart.py's .venv loads ingest/dbt_hint.py; a free port stands in for a stopped server."""
+    """dbt with ingest/dbt_hint.py loaded, as the documented ``python -m ingest.dbt_hint`` runs it (so the test
+    needs no .pth from quickstart.py); a free port stands in for a stopped server."""
     port = free_port()
-    result = run(dbt("build", "--select", "stg_tpch__region"), landed.env | {"WAREHOUSE_PORT": str(port)},
-                 check=False)
+    result = run(
+        python("-m", "ingest.dbt_hint", "build", "--select", "stg_tpch__region"),
+        landed.env | {"WAREHOUSE_PORT": str(port)},
+        check=False,
+    )
     output = result.stdout + result.stderr
     assert result.returncode != 0, output
     assert f"port {port} failed" in output, output

@@ -1,6 +1,6 @@
 """Ingestion against a changing business: day after day, and killed with SIGKILL at random moments.
 
-Each simulated day (``demo_source.py advance``) inserts, updates and hard-deletes rows. After every ingest
+Each simulated day (``demo/source.py advance``) inserts, updates and hard-deletes rows. After every ingest
 raw must equal the source (every live row, every column, cast to the source's exact types) and raw's
 tombstones must be exactly the rows the simulator's truth log says were deleted. Then ingest is killed
 at random moments (some runs with ``--full-refresh``, long enough to be killed in normalize or load), run
@@ -34,7 +34,6 @@ KILL_ROUNDS = [  # (advance the simulator first, run with --full-refresh)
 ]
 
 
-
 def live_keys(dbs, table: str) -> set[tuple]:
     columns = ", ".join(PRIMARY_KEYS[table])
     return set(query(dbs.source, f"select {columns} from tpch.{table}"))
@@ -42,8 +41,7 @@ def live_keys(dbs, table: str) -> set[tuple]:
 
 def truth_deletes(dbs, table: str) -> set[tuple]:
     """Keys the truth log says were deleted and that are not in the source again."""
-    rows = query(dbs.source, "select key from demo.truth_log where operation = 'delete' and table_name = %s",
-                 (table,))
+    rows = query(dbs.source, "select key from demo.truth_log where operation = 'delete' and table_name = %s", (table,))
     keys = {tuple(key[column] for column in PRIMARY_KEYS[table]) for (key,) in rows}
     return keys - live_keys(dbs, table)
 
@@ -66,8 +64,15 @@ def assert_raw_is_the_truth(dbs, context: str) -> None:
 
 def killed_run(env: dict[str, str], args: list[str], delay: float) -> str:
     """Start ingest, SIGKILL its whole process group after ``delay`` seconds; return what it printed."""
-    process = subprocess.Popen(python("ingest/run.py", *args), cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    process = subprocess.Popen(
+        python("ingest/run.py", *args),
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     time.sleep(delay)
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGKILL)
@@ -78,7 +83,7 @@ def killed_run(env: dict[str, str], args: list[str], delay: float) -> str:
 def test_day_after_day_raw_equals_the_source_and_the_truth_log(landed):
     deleted_total = 0
     for day in range(1, 4):
-        run(python("ingest/demo_source.py", "advance", "--days", "1"), landed.env)
+        run(python("demo/source.py", "advance", "--days", "1"), landed.env)
         result = run(python("ingest/run.py"), landed.env)
         assert_raw_is_the_truth(landed, f"after simulated day {day}")
         deleted_total += sum(len(raw_deleted(landed, table)) for table in ("orders", "customer"))
@@ -96,7 +101,7 @@ def test_sigkill_at_random_moments_then_a_rerun_equals_a_clean_run(landed):
     kills = []
     for number, (advance, full_refresh) in enumerate(KILL_ROUNDS, start=1):
         if advance:
-            run(python("ingest/demo_source.py", "advance", "--days", "1"), landed.env)
+            run(python("demo/source.py", "advance", "--days", "1"), landed.env)
         delay = rng.uniform(0.3, full_refresh_seconds if full_refresh else 2.5)
         output = killed_run(landed.env, ["--full-refresh"] if full_refresh else [], delay)
         last = output.strip().splitlines()[-1] if output.strip() else "(nothing printed yet)"

@@ -20,11 +20,12 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import psycopg2
 import pytest
+import yaml
 from psycopg2 import sql
 
 from ingest.config import ROOT, TABLES, location
@@ -90,8 +91,15 @@ insert into {schema}.versions_open_null values
 """Each table's violations are described in the fixture YAML next to the tests that must find them."""
 
 GENERIC_TESTS = (
-    "unique_combination_of_columns", "relationships_multi_column", "accepted_range", "contiguous_dates",
-    "member_rows_exist", "scd2_unique_valid_from", "scd2_one_current_version", "scd2_no_overlap", "scd2_no_gaps",
+    "unique_combination_of_columns",
+    "relationships_multi_column",
+    "accepted_range",
+    "contiguous_dates",
+    "member_rows_exist",
+    "scd2_unique_valid_from",
+    "scd2_one_current_version",
+    "scd2_no_overlap",
+    "scd2_no_gaps",
 )
 
 
@@ -141,7 +149,10 @@ def dbt_run(fixture_schema: str, tmp_path_factory: pytest.TempPathFactory) -> tu
     assert run_results_path.exists(), f"dbt test did not run:\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}"
     manifest = json.loads((target / "target" / "manifest.json").read_text())
     run_results = json.loads(run_results_path.read_text())["results"]
-    return manifest, {manifest["nodes"][r["unique_id"]]["name"]: r for r in run_results}
+    # Only the tests' results: run_results also lists the project's on-run-start hook.
+    return manifest, {
+        manifest["nodes"][r["unique_id"]]["name"]: r for r in run_results if r["unique_id"].startswith("test.")
+    }
 
 
 def test_every_generic_test_has_a_failing_and_a_passing_case(dbt_run: tuple[dict, dict[str, dict]]) -> None:
@@ -196,6 +207,13 @@ SNIPPETS = {
     "member_keys": "select {{ unknown_key() }}, {{ not_applicable_key() }}",
     "date_key": "{{ date_key('d') }}",
     "date_spine": "{{ date_spine('%s', '%s') }}",
+    "key_or_unknown": "{{ key_or_unknown(['a', 'b']) }}",
+    "scd2_bounds": "select {{ scd2_floor() }}, {{ end_of_time() }}",
+    "dimension_members": "{{ dimension_members({'k': 'key', 'n': 'name', 'i': 'integer', 'c': 'current', "
+    "'d': 'not_deleted', 'f': 'floor', 'e': 'end_of_time', 'm': 'numeric(15, 2)'}) }}",
+    "scd2_versions": "{{ scd2_versions('history', ['a', 'b'], ['v']) }}",
+    "scd2_latest_values": "{{ scd2_latest_values('history', 'a', ['v', 'b']) }}",
+    "order_lines_to_reprocess": "{{ order_lines_to_reprocess('lines', 'fact') }}",
 }
 SEPARATOR = "\n@@@\n"
 
@@ -232,10 +250,19 @@ def expected_key(*values: str | None) -> int:
 
 
 PAIRS: list[tuple[str | None, str | None]] = [
-    ("1", "23"), ("12", "3"),  # concatenation without a separator confuses these
-    ("1|2", "3"), ("1", "2|3"),  # a separator alone confuses these
-    (None, "x"), ("", "x"), ("null", "x"),  # NULL, empty text and the NULL marker's own text
-    (None, None), ("", ""), ("|", None), (None, "|"), ("2:ab", None), ("Zürich", "€"),
+    ("1", "23"),
+    ("12", "3"),  # concatenation without a separator confuses these
+    ("1|2", "3"),
+    ("1", "2|3"),  # a separator alone confuses these
+    (None, "x"),
+    ("", "x"),
+    ("null", "x"),  # NULL, empty text and the NULL marker's own text
+    (None, None),
+    ("", ""),
+    ("|", None),
+    (None, "|"),
+    ("2:ab", None),
+    ("Zürich", "€"),
 ]
 
 
@@ -268,8 +295,9 @@ def test_surrogate_key_is_the_documented_bigint(compiled, warehouse) -> None:
     keys = _keys(warehouse, compiled["surrogate_key"])
     assert keys == {pair: expected_key(*pair) for pair in PAIRS}
     assert all(0 <= key < 2**60 for key in keys.values())
-    key_type = _fetch(warehouse, f"select pg_typeof({compiled['surrogate_key']})::text"
-                                 " from (select '1', '2') as t (a, b)")
+    key_type = _fetch(
+        warehouse, f"select pg_typeof({compiled['surrogate_key']})::text from (select '1', '2') as t (a, b)"
+    )
     assert key_type == [("bigint",)]
     # Values are keyed by their text: the integers 1 and 23 key as the text '1' and '23'.
     assert _fetch(warehouse, f"select {compiled['surrogate_key_of_integers']}") == [(expected_key("1", "23"),)]
@@ -284,6 +312,11 @@ def test_surrogate_key_refuses_a_string(tmp_path_factory: pytest.TempPathFactory
 
 def test_member_keys_are_fixed(compiled, warehouse) -> None:
     assert _fetch(warehouse, compiled["member_keys"]) == [(-1, -2)]
+
+
+def test_key_or_unknown_is_the_surrogate_key_unless_a_value_is_null(compiled, warehouse) -> None:
+    keys = _keys(warehouse, compiled["key_or_unknown"])
+    assert keys == {(a, b): -1 if a is None or b is None else expected_key(a, b) for a, b in PAIRS}
 
 
 def test_line_flags_key_is_the_key_of_the_six_codes_or_unknown(compiled, warehouse) -> None:
@@ -333,3 +366,117 @@ def test_date_spine_gives_every_day_from_start_to_end(compiled, warehouse, start
     expected = [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
     assert [day for day, _ in rows] == expected
     assert {kind for _, kind in rows} <= {"date"}
+
+
+PROJECT_VARS = yaml.safe_load((ROOT / "dbt_project.yml").read_text())["vars"]
+
+
+def test_scd2_bounds_are_the_project_vars_as_timestamps(compiled, warehouse) -> None:
+    rows = _fetch(warehouse, f"select *, pg_typeof(floor)::text from ({compiled['scd2_bounds']}) as b (floor, ending)")
+    floor, ending, kind = rows[0]
+    assert (floor.isoformat(), ending.isoformat()) == (
+        f"{PROJECT_VARS['scd2_floor_date']}T00:00:00",
+        f"{PROJECT_VARS['end_of_time']}T00:00:00",
+    )
+    assert kind == "timestamp without time zone"
+
+
+def test_dimension_members_are_the_unknown_and_not_applicable_rows(compiled, warehouse) -> None:
+    rows = _fetch(warehouse, f"select * from ({compiled['dimension_members']}) as members order by k desc")
+    floor, ending = _fetch(warehouse, compiled["scd2_bounds"])[0]
+    assert rows == [
+        (-1, "Unknown", None, True, False, floor, ending, None),
+        (-2, "Not applicable", None, True, False, floor, ending, None),
+    ]
+    types = _fetch(
+        warehouse, f"select pg_typeof(i)::text, pg_typeof(m)::text from ({compiled['dimension_members']}) as members"
+    )
+    assert set(types) == {("integer", "numeric")}
+
+
+def test_dimension_members_refuses_a_list(tmp_path_factory: pytest.TempPathFactory) -> None:
+    target = tmp_path_factory.mktemp("dbt_compile_bad_members")
+    result = _dbt("compile", "--inline", "{{ dimension_members(['k', 'n']) }}", target=target, check=False)
+    assert result.returncode != 0
+    assert "dimension_members: columns must map each column" in result.stdout, result.stdout[-3000:]
+
+
+HISTORY = """
+    with history (a, b, v, is_deleted, snapshot_valid_from, snapshot_valid_to) as (
+        values
+        (1, 23, 'x', false, '2020-01-01'::timestamp, '2020-02-01'::timestamp),
+        (1, 23, 'x', false, '2020-02-01', '2020-03-01'),
+        (1, 23, 'y', false, '2020-03-01', '2020-04-01'),
+        (1, 23, 'y', true, '2020-04-01', '9999-12-31'),
+        (12, 3, 'x', false, '2020-01-15', '9999-12-31')
+    )
+"""
+"""Snapshot versions of two members whose keys concatenate alike, (1, 23) and (12, 3): member (1, 23) has a
+type-1 change (same v, 2020-02-01), a type-2 change (v, 2020-03-01) and a deletion record (2020-04-01)."""
+
+
+def test_scd2_versions_keeps_compound_keys_apart(compiled, warehouse) -> None:
+    rows = _fetch(warehouse, HISTORY + compiled["scd2_versions"] + " order by a, valid_from")
+    floor = datetime.fromisoformat(PROJECT_VARS["scd2_floor_date"])
+    moment = datetime.fromisoformat
+    assert rows == [
+        (1, 23, "x", False, floor, moment("2020-03-01")),
+        (1, 23, "y", False, moment("2020-03-01"), moment("2020-04-01")),
+        (1, 23, "y", True, moment("2020-04-01"), moment("9999-12-31")),
+        (12, 3, "x", False, floor, moment("9999-12-31")),
+    ]
+
+
+def test_scd2_latest_values_takes_each_members_last_snapshot_version(compiled, warehouse) -> None:
+    rows = _fetch(warehouse, HISTORY + compiled["scd2_latest_values"] + " order by a")
+    assert rows == [(1, "y", 23), (12, "x", 3)]
+
+
+def test_order_lines_to_reprocess_takes_changed_and_waiting_lines(compiled, warehouse) -> None:
+    """The fact's latest updated_at is 1998-08-10 and its latest order date 1998-08-10, so with the project's
+    lookback (fct_lookback_days) and re-key window (fct_rekey_days) a line changed after 1998-08-10 less the
+    lookback is taken, and a fact line with an unknown key or no cost whose order date is not before 1998-08-10
+    less the window."""
+    lookback, rekey = PROJECT_VARS["fct_lookback_days"], PROJECT_VARS["fct_rekey_days"]
+    latest = datetime(1998, 8, 10)
+    changed_since, rekey_from = latest - timedelta(days=lookback), (latest - timedelta(days=rekey)).date()
+    second = timedelta(seconds=1)
+    day = timedelta(days=1)
+    fact = [  # order_id, line_number, updated_at, order date, customer/supplier/part key, supply cost
+        (1, 1, latest, latest.date(), 5, 5, 5, 1),
+        (2, 1, latest - 20 * day, rekey_from, -1, 5, 5, 1),
+        (3, 1, latest - 20 * day, rekey_from - day, -1, 5, 5, 1),
+        (4, 1, latest - 20 * day, rekey_from, 5, 5, -1, 1),
+        (5, 1, latest - 20 * day, rekey_from, 5, 5, 5, None),
+        (6, 1, latest - 20 * day, rekey_from, 5, 5, 5, 1),
+    ]
+    lines = [
+        (1, 1, latest),
+        (2, 1, changed_since - day),
+        (3, 1, changed_since),
+        (4, 1, changed_since - day),
+        (5, 1, changed_since - day),
+        (6, 1, changed_since),
+        (6, 2, changed_since + second),
+    ]
+    with warehouse.cursor() as cur:
+        cur.execute("""
+            create temporary table fact (order_id integer, line_number integer, updated_at timestamptz,
+                order_date_key integer, customer_key bigint, supplier_key bigint, part_key bigint, supply_cost numeric);
+            create temporary table lines (order_id integer, line_number integer, updated_at timestamptz)""")
+        for order_id, line_number, updated_at, order_date, *keys in fact:
+            date_key = int(order_date.strftime("%Y%m%d"))
+            cur.execute(
+                "insert into fact values (%s, %s, %s, %s, %s, %s, %s, %s)",
+                (order_id, line_number, updated_at, date_key, *keys),
+            )
+        cur.executemany("insert into lines values (%s, %s, %s)", lines)
+        taken = f"select order_id, line_number from lines where {compiled['order_lines_to_reprocess']} order by 1, 2"
+        cur.execute(taken)
+        chosen = cur.fetchall()
+        cur.execute("truncate fact")
+        cur.execute(taken)
+        all_when_empty = cur.fetchall()
+        cur.execute("drop table fact, lines")
+    assert chosen == [(1, 1), (2, 1), (4, 1), (5, 1), (6, 2)]
+    assert all_when_empty == sorted((order_id, line_number) for order_id, line_number, _ in lines)

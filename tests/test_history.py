@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from helpers import PRIMARY_KEYS, dbt, python, query, run
+from helpers import PRIMARY_KEYS, STAGING_COLUMNS, dbt, python, query, run
 
 pytestmark = pytest.mark.slow
 
@@ -39,6 +39,17 @@ Row = dict[str, object]
 
 def snapshot_name(table: str) -> str:
     return f"snp_tpch__{table}"
+
+
+def snapshot_key(table: str) -> list[str]:
+    """The snapshot's key columns: the source's, with staging's names (the snapshots read staging)."""
+    return [STAGING_COLUMNS[table][column] for column in PRIMARY_KEYS[table]]
+
+
+def source_names(table: str, row: Row) -> Row:
+    """A snapshot row with the source's column names (staging's renames undone), to compare with the source."""
+    source_name = {staging: source for source, staging in STAGING_COLUMNS[table].items()}
+    return {source_name.get(column, column): value for column, value in row.items()}
 
 
 def parse_row(text: str) -> Row:
@@ -83,11 +94,15 @@ def expected_versions(states: list[Row | None]) -> list[Version]:
 def truth(dbs, table: str, day0: dict[Key, Row]) -> tuple[dict[Key, list[Version]], int]:
     """Every key's expected versions from the day-0 rows and demo.truth_log; and how many keys changed more
     than once on one day (changes a daily snapshot must collapse)."""
-    changes = query(dbs.source, """
+    changes = query(
+        dbs.source,
+        """
         select sim_date, key::text, operation, after::text
         from demo.truth_log
         where table_name = %s
-        order by change_id""", (table,))
+        order by change_id""",
+        (table,),
+    )
     days = sorted({sim_date for sim_date, *_ in changes})
     assert None not in days and len(days) == DAYS, f"demo.truth_log of {table}: expected {DAYS} days, got {days}"
     state = dict(day0)
@@ -115,22 +130,28 @@ def source_rows(dbs, table: str) -> dict[Key, Row]:
 
 
 def snapshot_rows(dbs, table: str) -> dict[Key, list[Row]]:
-    key = ", ".join(PRIMARY_KEYS[table])
-    rows = query(dbs.warehouse, f"""
+    key = ", ".join(snapshot_key(table))
+    rows = query(
+        dbs.warehouse,
+        f"""
         select to_jsonb(snapshot)::text
         from {SNAPSHOT_SCHEMA}.{snapshot_name(table)} as snapshot
-        order by {key}, dbt_valid_from, dbt_valid_to""")
+        order by {key}, dbt_valid_from, dbt_valid_to""",
+    )
     versions: dict[Key, list[Row]] = defaultdict(list)
     for (text,) in rows:
-        row = parse_row(text)
+        row = source_names(table, parse_row(text))
         versions[key_of(table, row)].append(row)
     return versions
 
 
 def fingerprint(dbs, table: str) -> tuple[int, str]:
-    return query(dbs.warehouse, f"""
+    return query(
+        dbs.warehouse,
+        f"""
         select count(*), coalesce(md5(string_agg(snapshot::text, E'\\n' order by snapshot::text)), '')
-        from {SNAPSHOT_SCHEMA}.{snapshot_name(table)} as snapshot""")[0]
+        from {SNAPSHOT_SCHEMA}.{snapshot_name(table)} as snapshot""",
+    )[0]
 
 
 def describe_expected(version: Version) -> str:
@@ -141,8 +162,9 @@ def describe_got(row: Row) -> str:
     return f"{'deleted ' if row['dbt_is_deleted'] == 'True' else ''}from {row['dbt_valid_from']}"
 
 
-def compare(table: str, expected: dict[Key, list[Version]], got: dict[Key, list[Row]],
-            runs: list[tuple[datetime, datetime]]) -> list[str]:
+def compare(
+    table: str, expected: dict[Key, list[Version]], got: dict[Key, list[Row]], runs: list[tuple[datetime, datetime]]
+) -> list[str]:
     """Every difference between the expected and the snapshot's versions, one readable line each."""
     differences: list[str] = []
     for key in sorted(expected.keys() | got.keys()):
@@ -195,7 +217,7 @@ def history(landed):
     day0 = {table: source_rows(landed, table) for table in ENTITIES}
     runs = [timed_build(landed)]
     for _ in range(DAYS):
-        run(python("ingest/demo_source.py", "advance", "--days", "1"), landed.env)
+        run(python("demo/source.py", "advance", "--days", "1"), landed.env)
         run(python("ingest/run.py"), landed.env)
         runs.append(timed_build(landed))
     return landed, day0, runs
@@ -224,8 +246,10 @@ def test_snapshot_history_equals_the_truth_log(history, table):
     versions = [version for versions in expected.values() for version in versions]
     changed = sum(1 for versions in expected.values() if sum(not v.deleted for v in versions) > 1)
     deleted = sum(version.deleted for version in versions)
-    print(f"{snapshot_name(table)}: {len(versions)} rows, {len(expected)} keys, {changed} with history, "
-          f"{deleted} deleted, {collapsed} key-days with several changes collapsed")
+    print(
+        f"{snapshot_name(table)}: {len(versions)} rows, {len(expected)} keys, {changed} with history, "
+        f"{deleted} deleted, {collapsed} key-days with several changes collapsed"
+    )
     assert changed > 0, f"no {table} changed over {DAYS} days: the comparison proved little"
     if table == "customer":
         assert deleted > 0, "no customer was deleted: the deletion records went untested"
@@ -234,14 +258,17 @@ def test_snapshot_history_equals_the_truth_log(history, table):
 @pytest.mark.parametrize("table", ENTITIES)
 def test_one_current_row_per_key(history, table):
     dbs, _, _ = history
-    key = ", ".join(PRIMARY_KEYS[table])
-    wrong = query(dbs.warehouse, f"""
+    key = ", ".join(snapshot_key(table))
+    wrong = query(
+        dbs.warehouse,
+        f"""
         select {key}, count(*) filter (where dbt_valid_to = '9999-12-31'::timestamp) as current_rows
         from {SNAPSHOT_SCHEMA}.{snapshot_name(table)}
         group by {key}
         having count(*) filter (where dbt_valid_to = '9999-12-31'::timestamp) != 1
         order by {key}
-        limit 10""")
+        limit 10""",
+    )
     assert not wrong, f"{snapshot_name(table)}: keys without exactly one current row ({key}, count): {wrong}"
 
 

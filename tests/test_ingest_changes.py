@@ -12,7 +12,6 @@ from ingest.pipeline import LOCK_ID
 pytestmark = pytest.mark.slow
 
 
-
 def ingest(dbs, check: bool = True):
     result = run(python("ingest/run.py"), dbs.env, check=check)
     return result, result.stdout + result.stderr
@@ -35,13 +34,16 @@ def test_hard_deletes_become_tombstones(landed):
     execute(landed.source, "delete from tpch.customer where c_custkey = 1499")
     _, log = ingest(landed)
     assert f"0 row(s) merged and {lines + 3} marked deleted" in log, log
-    tombstones = query(landed.warehouse, f"""
+    tombstones = query(
+        landed.warehouse,
+        f"""
         select 'orders', o_orderkey::text from {RAW_SCHEMA}.orders where _deleted_at is not null
         union all
         select 'lineitem', count(*)::text from {RAW_SCHEMA}.lineitem where _deleted_at is not null
         union all
         select 'customer', c_custkey::text from {RAW_SCHEMA}.customer where _deleted_at is not null
-        order by 1, 2""")
+        order by 1, 2""",
+    )
     assert tombstones == [("customer", "1499"), ("lineitem", str(lines)), ("orders", "32"), ("orders", "33")]
     (rows,) = query(landed.warehouse, f"select count(*) from {RAW_SCHEMA}.orders where o_orderkey in (32, 33)")[0]
     assert rows == 2, "a deleted row must stay in raw"
@@ -50,14 +52,19 @@ def test_hard_deletes_become_tombstones(landed):
 
 def test_a_recreated_key_comes_back_alive(landed):
     stamp = next_stamp(landed)
-    execute(landed.source, """
+    execute(
+        landed.source,
+        """
         insert into tpch.customer
         select 1499, 'Customer#000001499', 'back again', 1, '11-111-111-1111', 1.00, 'BUILDING', null, %s, %s
-        """, (stamp, stamp))
+        """,
+        (stamp, stamp),
+    )
     _, log = ingest(landed)
     assert "1 row(s) merged and 0 marked deleted" in log, log
-    assert query(landed.warehouse, f"select c_address, _deleted_at from {RAW_SCHEMA}.customer "
-                                   "where c_custkey = 1499") == [("back again", None)]
+    assert query(
+        landed.warehouse, f"select c_address, _deleted_at from {RAW_SCHEMA}.customer where c_custkey = 1499"
+    ) == [("back again", None)]
     execute(landed.source, "delete from tpch.customer where c_custkey = 1499")
     _, log = ingest(landed)
     assert "0 row(s) merged and 1 marked deleted" in log, log
@@ -67,14 +74,20 @@ def test_a_recreated_key_comes_back_alive(landed):
 def test_delete_and_recreate_between_two_runs_stays_alive(landed):
     stamp = next_stamp(landed)
     execute(landed.source, "delete from tpch.lineitem where l_orderkey = 34 and l_linenumber = 1")
-    execute(landed.source, """
+    execute(
+        landed.source,
+        """
         insert into tpch.lineitem
         select 34, 1, 2, 1, 5, 50.00, 0.01, 0.02, 'N', 'O', null, date '1998-09-01', null, 'NONE', 'AIR',
-               're-created', %s, %s""", (stamp, stamp))
+               're-created', %s, %s""",
+        (stamp, stamp),
+    )
     _, log = ingest(landed)
     assert "1 row(s) merged and 0 marked deleted" in log, log
-    assert query(landed.warehouse, f"select l_comment, _deleted_at from {RAW_SCHEMA}.lineitem "
-                                   "where l_orderkey = 34 and l_linenumber = 1") == [("re-created", None)]
+    assert query(
+        landed.warehouse,
+        f"select l_comment, _deleted_at from {RAW_SCHEMA}.lineitem where l_orderkey = 34 and l_linenumber = 1",
+    ) == [("re-created", None)]
     assert_raw_equals_source(landed)
 
 
@@ -97,8 +110,9 @@ def test_a_new_source_column_reloads_the_table(landed):
     _, log = ingest(landed)
     assert "tpch.region has new column(s) r_manager" in log, log
     assert "reloaded in full" in log
-    assert query(landed.warehouse, f"select count(*), min(r_manager), max(r_manager) from {RAW_SCHEMA}.region") \
-        == [(5, "nobody", "nobody")]
+    assert query(landed.warehouse, f"select count(*), min(r_manager), max(r_manager) from {RAW_SCHEMA}.region") == [
+        (5, "nobody", "nobody")
+    ]
     assert_raw_equals_source(landed)
 
 
@@ -113,12 +127,12 @@ def test_a_widened_type_needs_nothing(landed):
     execute(landed.source, "alter table tpch.nation alter column n_name type varchar(80)")
     stamp = next_stamp(landed)
     long_name = "THE UNITED KINGDOM OF GREAT BRITAIN AND NORTHERN IRELAND"
-    execute(landed.source, "update tpch.nation set n_name = %s, updated_at = %s where n_nationkey = 23",
-            (long_name, stamp))
+    execute(
+        landed.source, "update tpch.nation set n_name = %s, updated_at = %s where n_nationkey = 23", (long_name, stamp)
+    )
     _, log = ingest(landed)
     assert "1 row(s) merged" in log, log
-    assert query(landed.warehouse, f"select n_name from {RAW_SCHEMA}.nation where n_nationkey = 23") \
-        == [(long_name,)]
+    assert query(landed.warehouse, f"select n_name from {RAW_SCHEMA}.nation where n_nationkey = 23") == [(long_name,)]
 
 
 def test_a_changed_kind_stops_naming_table_and_column(landed):
@@ -130,5 +144,7 @@ def test_a_changed_kind_stops_naming_table_and_column(landed):
         assert "source column tpch.supplier.s_acctbal changed from numeric to text" in log, log
         assert query(landed.warehouse, f"select count(*), max(load_id) from {RAW_SCHEMA}._dlt_loads") == before
     finally:
-        execute(landed.source, "alter table tpch.supplier alter column s_acctbal type numeric(15, 2) "
-                               "using s_acctbal::numeric")
+        execute(
+            landed.source,
+            "alter table tpch.supplier alter column s_acctbal type numeric(15, 2) using s_acctbal::numeric",
+        )

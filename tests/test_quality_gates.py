@@ -1,4 +1,5 @@
-"""The quality gates CI enforces, as tests: ruff, sqlfluff and a warning-free `dbt parse`."""
+"""The quality gates CI enforces, as tests: ruff (lint and format), the import contracts, sqlfluff and a
+warning-free `dbt parse`."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ import sys
 from pathlib import Path
 
 from helpers import ROOT, dbt, run
+
+from ingest.config import location
+from ingest.db import ensure_server
 
 SQL_FOLDERS = [folder for folder in ("models", "snapshots", "macros", "tests/dbt") if (ROOT / folder).exists()]
 
@@ -20,7 +24,21 @@ def test_ruff_finds_nothing():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_ruff_format_changes_nothing():
+    result = run([tool("ruff"), "format", "--check", "."], dict(os.environ), check=False)
+    assert result.returncode == 0, f"run `ruff format .` to fix:\n{result.stdout}{result.stderr}"
+
+
+def test_imports_keep_their_contracts():
+    """pyproject.toml [tool.importlinter]: the product never imports the demo (one named hook aside), no circles."""
+    result = run([tool("lint-imports"), "--no-cache"], dict(os.environ), check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def sqlfluff(tmp_path: Path, *args: str) -> None:
+    # The dbt templater connects to the profile's warehouse database: make sure it exists (no other test may
+    # be relied on to have created it first, as they run in parallel).
+    ensure_server(location("warehouse"))
     env = dict(os.environ) | {"DBT_TARGET_PATH": str(tmp_path / "target"), "DBT_LOG_PATH": str(tmp_path)}
     result = run([tool("sqlfluff"), "lint", *args, "--disable-progress-bar"], env, check=False)
     output = result.stdout + result.stderr

@@ -1,4 +1,4 @@
-"""The demo source's day-by-day simulator (ingest/simulator.py) against a real PostgreSQL.
+"""The demo source's day-by-day simulator (demo/simulator.py) against a real PostgreSQL.
 
 One module-scoped demo source at scale factor 0.01 is advanced DAYS days; before each day every tpch table is
 copied into a schema ``snap_day<n>``, so each day can be checked against the truth log: the tables after the
@@ -21,7 +21,8 @@ import psycopg2
 import pytest
 from psycopg2 import sql
 
-from ingest import demo_source, simulator
+from demo import simulator, truth_log
+from demo import source as demo_source
 from ingest.config import SOURCE_SCHEMA, TABLES, Location, location
 from ingest.db import connect
 from ingest.errors import IngestError
@@ -32,8 +33,13 @@ DAYS = 4
 FIRST_DAY = date(1998, 8, 3)
 
 KEYS = {
-    "region": ["r_regionkey"], "nation": ["n_nationkey"], "supplier": ["s_suppkey"], "customer": ["c_custkey"],
-    "part": ["p_partkey"], "partsupp": ["ps_partkey", "ps_suppkey"], "orders": ["o_orderkey"],
+    "region": ["r_regionkey"],
+    "nation": ["n_nationkey"],
+    "supplier": ["s_suppkey"],
+    "customer": ["c_custkey"],
+    "part": ["p_partkey"],
+    "partsupp": ["ps_partkey", "ps_suppkey"],
+    "orders": ["o_orderkey"],
     "lineitem": ["l_orderkey", "l_linenumber"],
 }
 """TPC-H primary keys, written out here independently of the simulator."""
@@ -92,22 +98,31 @@ def history() -> Iterator[History]:
             reports = simulator.advance(1, loc=loc)
             assert [report.sim_date for report in reports] == [day]
             result.days.append(day)
-            result.checksums[day] = simulator.checksums(loc=loc)
-            result.missing_customers[day] = {key for (key,) in _query(loc, f"""
+            result.checksums[day] = demo_source.checksums(loc=loc)
+            result.missing_customers[day] = {
+                key
+                for (key,) in _query(
+                    loc,
+                    f"""
                 select o_custkey from {SOURCE_SCHEMA}.orders
                 where o_orderkey > %s and created_at::date = %s
                   and not exists (select from {SOURCE_SCHEMA}.customer where c_custkey = o_custkey)""",
-                (base_max, day))}
+                    (base_max, day),
+                )
+            }
         yield result
     finally:
         _drop(loc)
 
 
 def _log(loc: Location, day: date, table: str | None = None) -> list[dict[str, Any]]:
-    rows = _query(loc, """
+    rows = _query(
+        loc,
+        """
         select change_id, sim_date, table_name, key, operation, changed_at, before, after
         from demo.truth_log where sim_date = %s and (%s::text is null or table_name = %s) order by change_id""",
-        (day, table, table))
+        (day, table, table),
+    )
     names = ["change_id", "sim_date", "table_name", "key", "operation", "changed_at", "before", "after"]
     return [dict(zip(names, row, strict=True)) for row in rows]
 
@@ -118,12 +133,15 @@ def _key_json(table: str, alias: str) -> str:
 
 # -- every change is in the truth log --------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("number", range(1, DAYS + 1))
 def test_tables_after_a_day_are_the_tables_before_plus_the_logged_changes(history: History, number: int) -> None:
     day = FIRST_DAY + timedelta(days=number - 1)
     problems = []
     for table in TABLES:
-        rows = _query(history.loc, f"""
+        rows = _query(
+            history.loc,
+            f"""
             with day_log as (
                 select change_id, key, operation, after from demo.truth_log
                 where table_name = %(table)s and sim_date = %(day)s
@@ -132,7 +150,7 @@ def test_tables_after_a_day_are_the_tables_before_plus_the_logged_changes(histor
                 select distinct on (key) key, operation, after from day_log order by key, change_id desc
             ),
             before_day as (
-                select {_key_json(table, 'snap')} as key, to_jsonb(snap) as row_data
+                select {_key_json(table, "snap")} as key, to_jsonb(snap) as row_data
                 from {history.snapshot(day)}.{table} as snap
             ),
             expected as (
@@ -147,7 +165,9 @@ def test_tables_after_a_day_are_the_tables_before_plus_the_logged_changes(histor
             union all
             select 'in the log but not in the table', row_data
             from (select row_data from expected except all select row_data from after_day) as missing
-            limit 5""", {"table": table, "day": day})
+            limit 5""",
+            {"table": table, "day": day},
+        )
         problems += [(table, problem, row) for problem, row in rows]
     assert problems == []
 
@@ -157,7 +177,9 @@ def test_each_logged_before_is_the_row_as_it_was(history: History, number: int) 
     day = FIRST_DAY + timedelta(days=number - 1)
     problems = []
     for table in TABLES:
-        problems += _query(history.loc, f"""
+        problems += _query(
+            history.loc,
+            f"""
             with chained as (
                 select
                     change_id, key, operation, before,
@@ -168,14 +190,16 @@ def test_each_logged_before_is_the_row_as_it_was(history: History, number: int) 
                 window by_key as (partition by key order by change_id)
             ),
             before_day as (
-                select {_key_json(table, 'snap')} as key, to_jsonb(snap) as row_data
+                select {_key_json(table, "snap")} as key, to_jsonb(snap) as row_data
                 from {history.snapshot(day)}.{table} as snap
             )
             select %(table)s, chained.change_id, chained.operation from chained
             left join before_day on before_day.key = chained.key
             where chained.before is distinct from
                 case when chained.previous_id is null then before_day.row_data else chained.previous_after end
-            limit 5""", {"table": table, "day": day})
+            limit 5""",
+            {"table": table, "day": day},
+        )
     assert problems == []
 
 
@@ -190,10 +214,13 @@ def test_changes_are_stamped_in_order_within_their_day(history: History, number:
     for change in changes:
         assert start <= change["changed_at"] < start + timedelta(days=1), change
         if previous is not None:
-            same_delete = (change["operation"] == previous["operation"] == "delete"
-                           and change["table_name"] == previous["table_name"])
+            same_delete = (
+                change["operation"] == previous["operation"] == "delete"
+                and change["table_name"] == previous["table_name"]
+            )
             assert change["changed_at"] > previous["changed_at"] or (
-                same_delete and change["changed_at"] == previous["changed_at"]), (previous, change)
+                same_delete and change["changed_at"] == previous["changed_at"]
+            ), (previous, change)
         if change["operation"] != "delete":
             after = change["after"]
             assert datetime.fromisoformat(after["updated_at"]) == change["changed_at"], change
@@ -206,18 +233,22 @@ def test_changes_are_stamped_in_order_within_their_day(history: History, number:
                 assert {name for name in after if after[name] != change["before"][name]} - {"updated_at"}, change
         previous = change
     assert len(written) == len(set(written)), "two rows were written at the same simulated time"
-    assert {change["key"] == {name: change["key"][name] for name in KEYS[change["table_name"]]}
-            for change in changes} == {True}
+    assert {
+        change["key"] == {name: change["key"][name] for name in KEYS[change["table_name"]]} for change in changes
+    } == {True}
 
 
 def test_updated_at_never_decreases_for_a_key(history: History) -> None:
-    decreasing = _query(history.loc, """
+    decreasing = _query(
+        history.loc,
+        """
         select table_name, key from (
             select table_name, key, changed_at, lag(changed_at) over (partition by table_name, key order by change_id)
                 as previous
             from demo.truth_log
         ) as ordered
-        where changed_at <= previous""")
+        where changed_at <= previous""",
+    )
     assert decreasing == []
     outside = _query(history.loc, "select count(*) from demo.truth_log where sim_date is null")[0][0]
     assert outside == 0
@@ -225,24 +256,33 @@ def test_updated_at_never_decreases_for_a_key(history: History) -> None:
 
 # -- business rules -----------------------------------------------------------------------------------------
 
+
 def test_order_status_follows_its_lines_and_line_status_follows_shipping(history: History) -> None:
     loc = history.loc
-    inconsistent = _query(loc, f"""
+    inconsistent = _query(
+        loc,
+        f"""
         select o_orderkey, o_orderstatus from {SOURCE_SCHEMA}.orders
         inner join {SOURCE_SCHEMA}.lineitem on l_orderkey = o_orderkey
         group by o_orderkey, o_orderstatus
         having o_orderstatus <> case when bool_and(l_linestatus = 'F') then 'F'
                                      when bool_and(l_linestatus = 'O') then 'O' else 'P' end
-        limit 5""")
+        limit 5""",
+    )
     assert inconsistent == []
-    orphans = _query(loc, f"""
+    orphans = _query(
+        loc,
+        f"""
         select 'order without lines', o_orderkey from {SOURCE_SCHEMA}.orders
         where not exists (select from {SOURCE_SCHEMA}.lineitem where l_orderkey = o_orderkey)
         union all
         select 'line without order', l_orderkey from {SOURCE_SCHEMA}.lineitem
-        where not exists (select from {SOURCE_SCHEMA}.orders where o_orderkey = l_orderkey)""")
+        where not exists (select from {SOURCE_SCHEMA}.orders where o_orderkey = l_orderkey)""",
+    )
     assert orphans == []
-    wrong = _query(loc, f"""
+    wrong = _query(
+        loc,
+        f"""
         select l_orderkey, l_linenumber, l_linestatus, l_returnflag, l_shipdate, l_receiptdate
         from {SOURCE_SCHEMA}.lineitem
         where l_orderkey > %s and not (
@@ -250,30 +290,52 @@ def test_order_status_follows_its_lines_and_line_status_follows_shipping(history
             and (l_returnflag = 'N') = (l_receiptdate is null)
             and l_returnflag in ('N', 'A', 'R')
             and (l_receiptdate is null or l_shipdate is not null))
-        limit 5""", (history.base_max_orderkey,))
+        limit 5""",
+        (history.base_max_orderkey,),
+    )
     assert wrong == []
-    unshipped_base = _query(loc, f"""
+    unshipped_base = _query(
+        loc,
+        f"""
         select count(*) from {SOURCE_SCHEMA}.lineitem
-        where l_orderkey <= %s and (l_shipdate is null or l_receiptdate is null)""", (history.base_max_orderkey,))
+        where l_orderkey <= %s and (l_shipdate is null or l_receiptdate is null)""",
+        (history.base_max_orderkey,),
+    )
     assert unshipped_base == [(0,)]
 
 
 def test_keys_are_unique_and_only_open_events_are_null(history: History) -> None:
     for table in TABLES:
         keys = ", ".join(KEYS[table])
-        duplicates = _query(history.loc, f"select {keys} from {SOURCE_SCHEMA}.{table} group by {keys} "
-                                         f"having count(*) > 1 limit 5")
+        duplicates = _query(
+            history.loc, f"select {keys} from {SOURCE_SCHEMA}.{table} group by {keys} having count(*) > 1 limit 5"
+        )
         assert duplicates == [], table
-    nullable = _query(history.loc, """
+    nullable = _query(
+        history.loc,
+        """
         select table_name || '.' || column_name from information_schema.columns
-        where table_schema = %s and is_nullable = 'YES' order by 1""", (SOURCE_SCHEMA,))
+        where table_schema = %s and is_nullable = 'YES' order by 1""",
+        (SOURCE_SCHEMA,),
+    )
     assert {name for (name,) in nullable} == {
-        "lineitem.l_shipdate", "lineitem.l_receiptdate", "lineitem.l_comment", "orders.o_comment",
-        "customer.c_comment", "supplier.s_comment", "part.p_comment", "partsupp.ps_comment",
-        "nation.n_comment", "region.r_comment"}
-    null_comments = _query(history.loc, """
+        "lineitem.l_shipdate",
+        "lineitem.l_receiptdate",
+        "lineitem.l_comment",
+        "orders.o_comment",
+        "customer.c_comment",
+        "supplier.s_comment",
+        "part.p_comment",
+        "partsupp.ps_comment",
+        "nation.n_comment",
+        "region.r_comment",
+    }
+    null_comments = _query(
+        history.loc,
+        """
         select count(*) from demo.truth_log, jsonb_each(after) as field (name, value)
-        where after is not null and value = 'null'::jsonb and name not in ('l_shipdate', 'l_receiptdate')""")
+        where after is not null and value = 'null'::jsonb and name not in ('l_shipdate', 'l_receiptdate')""",
+    )
     assert null_comments == [(0,)]
 
 
@@ -304,50 +366,72 @@ def test_logged_status_transitions_only_move_forward(history: History) -> None:
 
 
 def test_dates_never_precede_the_order(history: History) -> None:
-    wrong = _query(history.loc, f"""
+    wrong = _query(
+        history.loc,
+        f"""
         select l_orderkey, l_linenumber, o_orderdate, l_shipdate, l_commitdate, l_receiptdate
         from {SOURCE_SCHEMA}.lineitem inner join {SOURCE_SCHEMA}.orders on o_orderkey = l_orderkey
         where l_shipdate < o_orderdate or l_receiptdate < l_shipdate
            or (l_orderkey > %(base)s and (
                 l_commitdate not between o_orderdate + 30 and o_orderdate + 90
                 or l_shipdate <= o_orderdate or l_shipdate > %(last)s or l_receiptdate > %(last)s))
-        limit 5""", {"base": history.base_max_orderkey, "last": history.days[-1]})
+        limit 5""",
+        {"base": history.base_max_orderkey, "last": history.days[-1]},
+    )
     assert wrong == []
 
 
 def test_new_orders_have_the_tpch_refresh_shape(history: History) -> None:
     loc = history.loc
-    orders = _query(loc, f"""
+    orders = _query(
+        loc,
+        f"""
         select o_orderkey, o_custkey, o_orderstatus, o_orderdate, o_orderpriority, o_clerk, o_shippriority,
                o_totalprice, created_at
-        from {SOURCE_SCHEMA}.orders where o_orderkey > %s order by o_orderkey""", (history.base_max_orderkey,))
+        from {SOURCE_SCHEMA}.orders where o_orderkey > %s order by o_orderkey""",
+        (history.base_max_orderkey,),
+    )
     per_day = Counter(created_at.date() for *_, created_at in orders)
     assert set(per_day) == set(history.days)
     assert all(10 <= count <= 20 for count in per_day.values()), per_day
-    assert [key for key, *_ in orders] == list(range(history.base_max_orderkey + 1,
-                                                     history.base_max_orderkey + 1 + len(orders)))
+    assert [key for key, *_ in orders] == list(
+        range(history.base_max_orderkey + 1, history.base_max_orderkey + 1 + len(orders))
+    )
     entered = [created_at for *_, created_at in orders]
     assert entered == sorted(set(entered)), "new order keys are not given in the order the orders were entered"
-    lines_entered = [created_at for (created_at,) in _query(loc, f"""
+    lines_entered = [
+        created_at
+        for (created_at,) in _query(
+            loc,
+            f"""
         select created_at from {SOURCE_SCHEMA}.lineitem where l_orderkey > %s order by l_orderkey, l_linenumber""",
-        (history.base_max_orderkey,))]
+            (history.base_max_orderkey,),
+        )
+    ]
     assert lines_entered == sorted(set(lines_entered))
-    late = [(order_date, created_at) for _, _, _, order_date, *_, created_at in orders
-            if order_date != created_at.date()]
+    late = [
+        (order_date, created_at) for _, _, _, order_date, *_, created_at in orders if order_date != created_at.date()
+    ]
     assert late, "no late-arriving order (order date in the past)"
     assert all(1 <= (created_at.date() - order_date).days <= 5 for order_date, created_at in late), late
     assert len(late) < len(orders) / 4
     for _, _, status, _, priority, clerk, ship_priority, _, _ in orders:
         assert status in "OPF" and priority in simulator.PRIORITIES and ship_priority == 0
         assert clerk.startswith("Clerk#") and len(clerk) == 15
-    wrong_totals = _query(loc, f"""
+    wrong_totals = _query(
+        loc,
+        f"""
         select o_orderkey, o_totalprice, round(sum(l_extendedprice * (1 + l_tax) * (1 - l_discount)), 2)
         from {SOURCE_SCHEMA}.orders inner join {SOURCE_SCHEMA}.lineitem on l_orderkey = o_orderkey
         where o_orderkey > %s group by o_orderkey, o_totalprice
         having o_totalprice <> round(sum(l_extendedprice * (1 + l_tax) * (1 - l_discount)), 2)
-            or count(*) not between 1 and 7""", (history.base_max_orderkey,))
+            or count(*) not between 1 and 7""",
+        (history.base_max_orderkey,),
+    )
     assert wrong_totals == []
-    wrong_lines = _query(loc, f"""
+    wrong_lines = _query(
+        loc,
+        f"""
         with prices as (
             select p_partkey as partkey, p_retailprice as price from {SOURCE_SCHEMA}.part
             union
@@ -363,15 +447,21 @@ def test_new_orders_have_the_tpch_refresh_shape(history: History) -> None:
             or not exists (select from {SOURCE_SCHEMA}.partsupp
                            where ps_partkey = l_partkey and ps_suppkey = l_suppkey)
             or not exists (select from prices where partkey = l_partkey and price * l_quantity = l_extendedprice))
-        limit 5""", (history.base_max_orderkey, list(simulator.SHIP_INSTRUCTIONS), list(simulator.SHIP_MODES)))
+        limit 5""",
+        (history.base_max_orderkey, list(simulator.SHIP_INSTRUCTIONS), list(simulator.SHIP_MODES)),
+    )
     assert wrong_lines == []
-    invalid_customers = _query(loc, f"""
+    invalid_customers = _query(
+        loc,
+        f"""
         select o_orderkey, o_custkey from {SOURCE_SCHEMA}.orders where o_orderkey > %s
         and not exists (select from {SOURCE_SCHEMA}.customer where c_custkey = o_custkey)
         and not exists (select from demo.pending_customer where c_custkey = o_custkey)
         and not exists (select from demo.truth_log
                         where table_name = 'customer' and operation = 'delete'
-                          and (key ->> 'c_custkey')::int = o_custkey)""", (history.base_max_orderkey,))
+                          and (key ->> 'c_custkey')::int = o_custkey)""",
+        (history.base_max_orderkey,),
+    )
     assert invalid_customers == []
 
 
@@ -408,11 +498,17 @@ def test_late_arriving_customers_arrive_the_next_day(history: History) -> None:
     for day, next_day in zip(history.days, history.days[1:], strict=False):
         missing = history.missing_customers[day]
         assert len(missing) == 1, (day, missing)
-        arrived = {change["key"]["c_custkey"] for change in _log(history.loc, next_day, "customer")
-                   if change["operation"] == "insert"}
+        arrived = {
+            change["key"]["c_custkey"]
+            for change in _log(history.loc, next_day, "customer")
+            if change["operation"] == "insert"
+        }
         assert missing <= arrived, (day, missing, arrived)
-        present = _query(history.loc, f"select c_custkey from {history.state_after(next_day)}.customer "
-                                      f"where c_custkey = any(%s)", (sorted(missing),))
+        present = _query(
+            history.loc,
+            f"select c_custkey from {history.state_after(next_day)}.customer where c_custkey = any(%s)",
+            (sorted(missing),),
+        )
         assert {key for (key,) in present} == missing
     last = history.days[-1]
     pending = _query(history.loc, "select c_custkey, arrives_on from demo.pending_customer")
@@ -430,12 +526,19 @@ def test_purges_and_customer_deletes_happen_every_day(history: History) -> None:
         purged = {change["key"]["o_orderkey"] for change in deleted["orders"]}
         assert len(purged) == 3 and all(change["before"]["o_orderstatus"] == "F" for change in deleted["orders"])
         assert {change["key"]["l_orderkey"] for change in deleted["lineitem"]} == purged
-        before_lines = _query(history.loc, f"select count(*) from {history.snapshot(day)}.lineitem "
-                                           f"where l_orderkey = any(%s)", (sorted(purged),))[0][0]
+        before_lines = _query(
+            history.loc,
+            f"select count(*) from {history.snapshot(day)}.lineitem where l_orderkey = any(%s)",
+            (sorted(purged),),
+        )[0][0]
         assert len(deleted["lineitem"]) == before_lines
         gone = sorted(change["key"]["c_custkey"] for change in deleted["customer"])
-        open_orders = _query(history.loc, f"select o_orderkey from {history.state_after(day)}.orders "
-                                          f"where o_custkey = any(%s) and o_orderstatus <> 'F'", (gone,))
+        open_orders = _query(
+            history.loc,
+            f"select o_orderkey from {history.state_after(day)}.orders "
+            f"where o_custkey = any(%s) and o_orderstatus <> 'F'",
+            (gone,),
+        )
         assert open_orders == []
 
 
@@ -453,6 +556,7 @@ def test_entities_change_and_some_change_twice_a_day(history: History) -> None:
 
 # -- determinism ------------------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def twin() -> Iterator[Location]:
     loc = _new_location("twin")
@@ -465,9 +569,9 @@ def twin() -> Iterator[Location]:
 
 def test_same_seed_gives_the_same_source_and_two_days_equal_one_plus_one(history: History, twin: Location) -> None:
     assert [report.sim_date for report in simulator.advance(2, loc=twin)] == history.days[:2]
-    assert simulator.checksums(loc=twin) == history.checksums[history.days[1]]
+    assert demo_source.checksums(loc=twin) == history.checksums[history.days[1]]
     simulator.advance(1, seed=SEED + 1, loc=twin)
-    other = simulator.checksums(loc=twin)
+    other = demo_source.checksums(loc=twin)
     expected = history.checksums[history.days[2]]
     assert other["clock"] == expected["clock"]
     assert all(other[table] != expected[table] for table in ("orders", "lineitem", "customer", "truth_log"))
@@ -482,13 +586,15 @@ def test_changes_outside_the_simulator_are_logged_too(twin: Location) -> None:
     assert _query(twin, "select count(*) from demo.truth_log where table_name = 'nation'") == [(0,)]
     with contextlib.closing(connect(twin, autocommit=True)) as conn, conn.cursor() as cur:
         cur.execute(f"update {SOURCE_SCHEMA}.nation set n_comment = 'changed by hand' where n_nationkey = 0")
-    logged = simulator.changes("nation", loc=twin)
+    logged = truth_log.changes("nation", loc=twin)
     assert [(change.sim_date, change.operation, change.key) for change in logged] == [
-        (None, "update", {"n_nationkey": 0})]
+        (None, "update", {"n_nationkey": 0})
+    ]
     assert logged[0].after["n_comment"] == "changed by hand"
 
 
 # -- refusals and the command line ----------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def foreign() -> Iterator[Location]:
@@ -511,9 +617,9 @@ def test_refuses_a_day_count_below_one(history: History, days: int) -> None:
 
 def test_refuses_unknown_tables(history: History) -> None:
     with pytest.raises(IngestError, match="unknown table 'ordres': expected one of region, nation"):
-        simulator.checksums(["orders", "ordres"], loc=history.loc)
+        demo_source.checksums(["orders", "ordres"], loc=history.loc)
     with pytest.raises(IngestError, match="unknown table 'truth_log'"):
-        simulator.changes("truth_log", loc=history.loc)
+        truth_log.changes("truth_log", loc=history.loc)
 
 
 def test_refuses_a_source_it_did_not_create(foreign: Location) -> None:
@@ -522,8 +628,9 @@ def test_refuses_a_source_it_did_not_create(foreign: Location) -> None:
     assert _query(foreign, "select count(*) from pg_namespace where nspname = 'demo'") == [(0,)]
 
 
-def test_command_line(history: History, foreign: Location, monkeypatch: pytest.MonkeyPatch,
-                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_command_line(
+    history: History, foreign: Location, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("SOURCE_DBNAME", foreign.dbname)
     assert demo_source.main(["advance"]) == 1
     assert "refuses to change a source it did not create" in capsys.readouterr().err
@@ -535,4 +642,3 @@ def test_command_line(history: History, foreign: Location, monkeypatch: pytest.M
     assert f"simulated date: {history.days[-1]} (day {DAYS})" in out
     counts = dict(_query(history.loc, "select operation, count(*) from demo.truth_log group by 1"))
     assert f"delete {counts['delete']}, insert {counts['insert']}, update {counts['update']}" in out
-

@@ -3,13 +3,5 @@
     the surrogate key of the six in this fixed order, or the unknown member's key when any of them is NULL.
 -#}
 {% macro line_flags_key(return_flag, line_status, ship_mode, ship_instructions, order_priority, order_status) -%}
-    {%- set flags = [return_flag, line_status, ship_mode, ship_instructions, order_priority, order_status] -%}
-    {%- set null_checks = [] -%}
-    {%- for flag in flags -%}
-        {%- do null_checks.append("(" ~ flag ~ ") is null") -%}
-    {%- endfor -%}
-    case
-        when {{ null_checks | join(" or ") }} then {{ unknown_key() }}
-        else {{ surrogate_key(flags) }}
-    end
+    {{ key_or_unknown([return_flag, line_status, ship_mode, ship_instructions, order_priority, order_status]) }}
 {%- endmacro %}

@@ -1,7 +1,7 @@
 {#-
     The history of each part-supplier (partsupp row) in business time, from snapshot snp_tpch__partsupp: one
     row per version, half-open windows [valid_from, valid_to) with the dimensions' rules (the first version
-    from var scd2_floor_date, later ones from the source's updated_at, the last to 9999-12-31).
+    from var scd2_floor_date, later ones from the source's updated_at, the last to end_of_time()).
 
     One difference: a deletion record. The source writes no time for a delete, so the snapshot dates it at the
     wall clock of the run that found the row gone (dbt_valid_from), which for the demo is decades after the
@@ -12,39 +12,12 @@
 
 with
 
-partsupp_snapshot as (
-
-    select
-        ps_partkey,
-        ps_suppkey,
-        ps_availqty,
-        ps_supplycost,
-        created_at,
-        updated_at,
-        loaded_at,
-        dbt_valid_from,
-        dbt_valid_to,
-        dbt_is_deleted
-    from {{ ref('snp_tpch__partsupp') }}
-
-),
-
--- One row per snapshot version, with staging's names and types.
+-- One row per snapshot version of a part-supplier, with staging's names and types.
 snapshot_versions as (
 
-    select
-        ps_partkey::integer as part_id,
-        ps_suppkey::integer as supplier_id,
-        ps_availqty::integer as available_quantity,
-        ps_supplycost::numeric(15, 2) as supply_cost,
-        created_at,
-        updated_at,
-        loaded_at,
-        dbt_valid_from as snapshot_valid_from,
-        dbt_valid_to as snapshot_valid_to,
-        -- a deletion record: the row is gone from the source from here on
-        dbt_is_deleted = 'True' as is_deleted
-    from partsupp_snapshot
+    {{ scd2_snapshot_versions(ref('snp_tpch__partsupp'), [
+        'part_id', 'supplier_id', 'available_quantity', 'supply_cost', 'created_at', 'updated_at', 'loaded_at',
+    ]) }}
 
 ),
 
@@ -80,10 +53,11 @@ deletion_business_times as (
 
 ),
 
--- When each version starts in business time: its updated_at (= dbt_valid_from) for a version the source
--- wrote; for a deletion record its business time above, and at least one microsecond after the version it
--- closes (whose updated_at it repeats), so no window is empty.
-version_starts as (
+-- The snapshot versions with their start in business time, under the name scd2_versions reads
+-- (snapshot_valid_from): its updated_at (= dbt_valid_from) for a version the source wrote; for a deletion
+-- record its business time above, and at least one microsecond after the version it closes (whose updated_at
+-- it repeats), so no window is empty.
+business_versions as (
 
     select
         snapshot_versions.part_id,
@@ -101,7 +75,7 @@ version_starts as (
                     snapshot_versions.updated_at + interval '1 microsecond'
                 )
             else snapshot_versions.snapshot_valid_from
-        end as business_valid_from
+        end as snapshot_valid_from
     from snapshot_versions
     left join deletion_business_times
         on
@@ -111,37 +85,17 @@ version_starts as (
 
 ),
 
--- Half-open windows: a version ends where the next starts; the first reaches back to the floor date so an
--- order line older than the first snapshot finds its cost; the last ends where the snapshot's does.
+-- Half-open windows with the dimensions' rules (macros/scd2/scd2_versions.sql): a version ends where the next
+-- starts; the first reaches back to the floor date so an order line older than the first snapshot finds its
+-- cost; the last ends where the snapshot's does. Every snapshot version is a version: updated_at moves with
+-- each version the source wrote, and is_deleted with each deletion record.
 versions as (
 
-    select
-        part_id,
-        supplier_id,
-        is_deleted,
-        available_quantity,
-        supply_cost,
-        created_at,
-        updated_at,
-        case
-            when row_number() over partsupp_history = 1 then '{{ var("scd2_floor_date") }}'::timestamp
-            else business_valid_from
-        end as valid_from,
-        coalesce(
-            lead(business_valid_from) over partsupp_history,
-            snapshot_valid_to
-        ) as valid_to
-    from version_starts
-    window partsupp_history as (partition by part_id, supplier_id order by business_valid_from)
-
-),
-
-current_flags as (
-
-    select
-        *,
-        valid_to = '9999-12-31'::timestamp as is_current
-    from versions
+    {{ scd2_versions(
+        'business_versions',
+        ['part_id', 'supplier_id'],
+        ['available_quantity', 'supply_cost', 'created_at', 'updated_at'],
+    ) }}
 
 ),
 
@@ -153,7 +107,7 @@ final as (
         supplier_id,
 
         -- attributes
-        is_current,
+        valid_to = {{ end_of_time() }} as is_current,
         is_deleted,
 
         -- measures
@@ -166,7 +120,7 @@ final as (
         created_at,
         updated_at
 
-    from current_flags
+    from versions
 
 )
 

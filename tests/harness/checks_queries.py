@@ -34,7 +34,7 @@ from decimal import Decimal
 import psycopg2
 from helpers import connection
 
-from harness import check, report
+from harness import Scenario, check, report
 from ingest.config import ROOT, SOURCE_SCHEMA
 
 TPCH_FOLDER = ROOT / "tests" / "tpch_queries"
@@ -70,27 +70,51 @@ class Query:
 # -- TPC-H ----------------------------------------------------------------------------------------------
 
 TPCH: dict[str, list[Query]] = {
-    "tpch_q01": [Query(
-        "q01", ("l_returnflag", "l_linestatus"), (("l_returnflag", False), ("l_linestatus", False)),
-        {"sum_base_price": MONEY, "sum_disc_price": MONEY, "sum_charge": MONEY,
-         "avg_qty": RATIO, "avg_price": RATIO, "avg_disc": RATIO})],
-    "tpch_q03": [Query(
-        "q03", ("l_orderkey",), (("revenue", True), ("o_orderdate", False), ("l_orderkey", False)),
-        {"revenue": MONEY}, omitted=("o_shippriority",))],
+    "tpch_q01": [
+        Query(
+            "q01",
+            ("l_returnflag", "l_linestatus"),
+            (("l_returnflag", False), ("l_linestatus", False)),
+            {
+                "sum_base_price": MONEY,
+                "sum_disc_price": MONEY,
+                "sum_charge": MONEY,
+                "avg_qty": RATIO,
+                "avg_price": RATIO,
+                "avg_disc": RATIO,
+            },
+        )
+    ],
+    "tpch_q03": [
+        Query(
+            "q03",
+            ("l_orderkey",),
+            (("revenue", True), ("o_orderdate", False), ("l_orderkey", False)),
+            {"revenue": MONEY},
+            omitted=("o_shippriority",),
+        )
+    ],
     "tpch_q04": [Query("q04", ("o_orderpriority",), (("o_orderpriority", False),))],
     "tpch_q05": [Query("q05", ("n_name",), (("revenue", True),), {"revenue": MONEY})],
     "tpch_q06": [Query("q06", (), (), {"revenue": MONEY})],
-    "tpch_q10": [Query(
-        "q10", ("c_custkey",), (("revenue", True), ("c_custkey", False)), {"revenue": MONEY},
-        omitted=("c_comment",))],
+    "tpch_q10": [
+        Query(
+            "q10", ("c_custkey",), (("revenue", True), ("c_custkey", False)), {"revenue": MONEY}, omitted=("c_comment",)
+        )
+    ],
     "tpch_q12": [Query("q12", ("l_shipmode",), (("l_shipmode", False),))],
     "tpch_q14": [Query("q14", (), (), {"promo_revenue": RATIO})],
     # The official threshold (300) may select no order at SF 0.01; the variant at 200 must select some.
     "tpch_q18": [
-        Query("q18", ("o_orderkey",), (("o_totalprice", True), ("o_orderdate", False), ("o_orderkey", False)),
-              may_be_empty=True),
-        Query("q18_quantity_200", ("o_orderkey",),
-              (("o_totalprice", True), ("o_orderdate", False), ("o_orderkey", False))),
+        Query(
+            "q18",
+            ("o_orderkey",),
+            (("o_totalprice", True), ("o_orderdate", False), ("o_orderkey", False)),
+            may_be_empty=True,
+        ),
+        Query(
+            "q18_quantity_200", ("o_orderkey",), (("o_totalprice", True), ("o_orderdate", False), ("o_orderkey", False))
+        ),
     ],
 }
 
@@ -116,19 +140,24 @@ def _sorted_by(order: Sequence[tuple[str, bool]], columns: list[str], rows: list
     return all(compare(a, b) <= 0 for a, b in itertools.pairwise(rows))
 
 
-def compare_results(label: str, query: Query, expected: tuple[list[str], list[tuple]],
-                    got: tuple[list[str], list[tuple]]) -> list[str]:
+def compare_results(
+    label: str, query: Query, expected: tuple[list[str], list[tuple]], got: tuple[list[str], list[tuple]]
+) -> list[str]:
     """Problems between the source's result (``expected``) and the warehouse's (``got``), readable."""
     want_columns, want_rows = expected
     have_columns, have_rows = got
     missing = [name for name in want_columns if name not in have_columns and name not in query.omitted]
     extra = [name for name in have_columns if name not in want_columns]
     if missing or extra:
-        return [f"{label}: the warehouse's columns {have_columns} are not the source's {want_columns} "
-                f"(missing {missing}, unexpected {extra}, documented as left out {list(query.omitted)})"]
+        return [
+            f"{label}: the warehouse's columns {have_columns} are not the source's {want_columns} "
+            f"(missing {missing}, unexpected {extra}, documented as left out {list(query.omitted)})"
+        ]
     if not want_rows and not query.may_be_empty:
-        return [f"{label}: the source returned no rows, so the comparison would prove nothing "
-                f"(the warehouse returned {len(have_rows)})"]
+        return [
+            f"{label}: the source returned no rows, so the comparison would prove nothing "
+            f"(the warehouse returned {len(have_rows)})"
+        ]
     values = [name for name in want_columns if name in have_columns and name not in query.keys]
 
     def project(columns: list[str], rows: list[tuple], names: Sequence[str]) -> list[tuple]:
@@ -142,10 +171,16 @@ def compare_results(label: str, query: Query, expected: tuple[list[str], list[tu
     for side, rows in (("source", want), ("warehouse", have)):
         keys = [row[:width] for row in rows]
         if len(set(keys)) != len(keys):
-            problems.append(f"{label}: the {side}'s result has {len(keys) - len(set(keys))} duplicate key(s) "
-                            f"on {list(query.keys)}")
-    problems += report.compare(f"{label} (rows by {', '.join(query.keys) or 'the one row'})", query.keys, [],
-                               [row[:width] for row in want], [row[:width] for row in have])
+            problems.append(
+                f"{label}: the {side}'s result has {len(keys) - len(set(keys))} duplicate key(s) on {list(query.keys)}"
+            )
+    problems += report.compare(
+        f"{label} (rows by {', '.join(query.keys) or 'the one row'})",
+        query.keys,
+        [],
+        [row[:width] for row in want],
+        [row[:width] for row in have],
+    )
     both = {row[:width] for row in want} & {row[:width] for row in have}
     for tolerance in sorted({query.tolerances.get(name, Decimal(0)) for name in values}):
         columns = [name for name in values if query.tolerances.get(name, Decimal(0)) == tolerance]
@@ -154,17 +189,20 @@ def compare_results(label: str, query: Query, expected: tuple[list[str], list[tu
         def pick(rows: list[tuple], positions: list[int] = positions) -> list[tuple]:
             return [(*row[:width], *(row[position] for position in positions)) for row in rows if row[:width] in both]
 
-        problems += report.compare(f"{label} (tolerance {tolerance})", query.keys, columns, pick(want), pick(have),
-                                   tolerance)
+        problems += report.compare(
+            f"{label} (tolerance {tolerance})", query.keys, columns, pick(want), pick(have), tolerance
+        )
     if query.order and not _sorted_by(query.order, have_columns, have_rows):
         order = ", ".join(f"{name}{' desc' if descending else ''}" for name, descending in query.order)
-        problems.append(f"{label}: the warehouse's rows are not ordered by {order}:\n"
-                        + report.table(have_columns, have_rows))
+        problems.append(
+            f"{label}: the warehouse's rows are not ordered by {order}:\n" + report.table(have_columns, have_rows)
+        )
     return problems
 
 
 def tpch_check(name: str, queries: list[Query]):
-    def verify(dbs, day: int) -> list[str]:
+    def verify(scenario: Scenario, day: int) -> list[str]:
+        dbs = scenario.dbs
         problems: list[str] = []
         for query in queries:
             started = time.monotonic()
@@ -175,7 +213,10 @@ def tpch_check(name: str, queries: list[Query]):
                 problems.append(f"TPC-H {query.name}: a query failed: {str(error).strip()}")
                 continue
             TIMINGS.setdefault(f"{name}:{query.name}", {})[day] = (
-                len(expected[1]), len(got[1]), time.monotonic() - started)
+                len(expected[1]),
+                len(got[1]),
+                time.monotonic() - started,
+            )
             problems += compare_results(f"TPC-H {query.name} (source tpch vs star marts)", query, expected, got)
         return problems
 
@@ -362,62 +403,101 @@ ssb_lines as (
 _UK = "('UNITED KI1', 'UNITED KI5')"
 SSB_EXPECTED: dict[str, tuple[Query, str]] = {
     # Flight 1: revenue of discounted small lines in a period.
-    "q1_1": (Query("q1_1", ()), """
+    "q1_1": (
+        Query("q1_1", ()),
+        """
         select sum(lo_extendedprice * lo_discount) as revenue from ssb_lines
-        where d_year = 1993 and lo_discount between 1 and 3 and lo_quantity < 25"""),
-    "q1_2": (Query("q1_2", ()), """
+        where d_year = 1993 and lo_discount between 1 and 3 and lo_quantity < 25""",
+    ),
+    "q1_2": (
+        Query("q1_2", ()),
+        """
         select sum(lo_extendedprice * lo_discount) as revenue from ssb_lines
-        where d_yearmonthnum = 199401 and lo_discount between 4 and 6 and lo_quantity between 26 and 35"""),
-    "q1_3": (Query("q1_3", ()), """
+        where d_yearmonthnum = 199401 and lo_discount between 4 and 6 and lo_quantity between 26 and 35""",
+    ),
+    "q1_3": (
+        Query("q1_3", ()),
+        """
         select sum(lo_extendedprice * lo_discount) as revenue from ssb_lines
         where d_weeknuminyear = 6 and d_year = 1994 and lo_discount between 5 and 7
-            and lo_quantity between 26 and 35"""),
+            and lo_quantity between 26 and 35""",
+    ),
     # Flight 2: revenue by year and brand for a part category or brand range and a supplier region.
-    "q2_1": (Query("q2_1", ("d_year", "p_brand1"), (("d_year", False), ("p_brand1", False))), """
+    "q2_1": (
+        Query("q2_1", ("d_year", "p_brand1"), (("d_year", False), ("p_brand1", False))),
+        """
         select sum(lo_revenue), d_year, p_brand1 from ssb_lines
-        where p_category = 'MFGR#12' and s_region = 'AMERICA' group by d_year, p_brand1"""),
-    "q2_2": (Query("q2_2", ("d_year", "p_brand1"), (("d_year", False), ("p_brand1", False))), """
+        where p_category = 'MFGR#12' and s_region = 'AMERICA' group by d_year, p_brand1""",
+    ),
+    "q2_2": (
+        Query("q2_2", ("d_year", "p_brand1"), (("d_year", False), ("p_brand1", False))),
+        """
         select sum(lo_revenue), d_year, p_brand1 from ssb_lines
-        where p_brand1 between 'MFGR#2221' and 'MFGR#2228' and s_region = 'ASIA' group by d_year, p_brand1"""),
-    "q2_3": (Query("q2_3", ("d_year", "p_brand1"), (("d_year", False), ("p_brand1", False))), """
+        where p_brand1 between 'MFGR#2221' and 'MFGR#2228' and s_region = 'ASIA' group by d_year, p_brand1""",
+    ),
+    "q2_3": (
+        Query("q2_3", ("d_year", "p_brand1"), (("d_year", False), ("p_brand1", False))),
+        """
         select sum(lo_revenue), d_year, p_brand1 from ssb_lines
-        where p_brand1 = 'MFGR#2221' and s_region = 'EUROPE' group by d_year, p_brand1"""),
+        where p_brand1 = 'MFGR#2221' and s_region = 'EUROPE' group by d_year, p_brand1""",
+    ),
     # Flight 3: revenue by customer and supplier nation / city and year.
-    "q3_1": (Query("q3_1", ("c_nation", "s_nation", "d_year"), (("d_year", False), ("revenue", True))), """
+    "q3_1": (
+        Query("q3_1", ("c_nation", "s_nation", "d_year"), (("d_year", False), ("revenue", True))),
+        """
         select c_nation, s_nation, d_year, sum(lo_revenue) as revenue from ssb_lines
         where c_region = 'ASIA' and s_region = 'ASIA' and d_year between 1992 and 1997
-        group by c_nation, s_nation, d_year"""),
-    "q3_2": (Query("q3_2", ("c_city", "s_city", "d_year"), (("d_year", False), ("revenue", True))), """
+        group by c_nation, s_nation, d_year""",
+    ),
+    "q3_2": (
+        Query("q3_2", ("c_city", "s_city", "d_year"), (("d_year", False), ("revenue", True))),
+        """
         select c_city, s_city, d_year, sum(lo_revenue) as revenue from ssb_lines
         where c_nation = 'UNITED STATES' and s_nation = 'UNITED STATES' and d_year between 1992 and 1997
-        group by c_city, s_city, d_year"""),
-    "q3_3": (Query("q3_3", ("c_city", "s_city", "d_year"), (("d_year", False), ("revenue", True)),
-                   may_be_empty=True), f"""
+        group by c_city, s_city, d_year""",
+    ),
+    "q3_3": (
+        Query("q3_3", ("c_city", "s_city", "d_year"), (("d_year", False), ("revenue", True)), may_be_empty=True),
+        f"""
         select c_city, s_city, d_year, sum(lo_revenue) as revenue from ssb_lines
         where c_city in {_UK} and s_city in {_UK} and d_year between 1992 and 1997
-        group by c_city, s_city, d_year"""),
-    "q3_4": (Query("q3_4", ("c_city", "s_city", "d_year"), (("d_year", False), ("revenue", True)),
-                   may_be_empty=True), f"""
+        group by c_city, s_city, d_year""",
+    ),
+    "q3_4": (
+        Query("q3_4", ("c_city", "s_city", "d_year"), (("d_year", False), ("revenue", True)), may_be_empty=True),
+        f"""
         select c_city, s_city, d_year, sum(lo_revenue) as revenue from ssb_lines
         where c_city in {_UK} and s_city in {_UK} and d_yearmonth = 'Dec1997'
-        group by c_city, s_city, d_year"""),
+        group by c_city, s_city, d_year""",
+    ),
     # Flight 4: profit (revenue less ONE unit's supply cost, as SSB defines it) in the Americas.
-    "q4_1": (Query("q4_1", ("d_year", "c_nation"), (("d_year", False), ("c_nation", False))), """
+    "q4_1": (
+        Query("q4_1", ("d_year", "c_nation"), (("d_year", False), ("c_nation", False))),
+        """
         select d_year, c_nation, sum(lo_revenue - lo_supplycost) as profit from ssb_lines
         where c_region = 'AMERICA' and s_region = 'AMERICA' and p_mfgr in ('MFGR#1', 'MFGR#2')
-        group by d_year, c_nation"""),
-    "q4_2": (Query("q4_2", ("d_year", "s_nation", "p_category"),
-                   (("d_year", False), ("s_nation", False), ("p_category", False))), """
+        group by d_year, c_nation""",
+    ),
+    "q4_2": (
+        Query(
+            "q4_2",
+            ("d_year", "s_nation", "p_category"),
+            (("d_year", False), ("s_nation", False), ("p_category", False)),
+        ),
+        """
         select d_year, s_nation, p_category, sum(lo_revenue - lo_supplycost) as profit from ssb_lines
         where c_region = 'AMERICA' and s_region = 'AMERICA' and d_year in (1997, 1998)
             and p_mfgr in ('MFGR#1', 'MFGR#2')
-        group by d_year, s_nation, p_category"""),
-    "q4_3": (Query("q4_3", ("d_year", "s_city", "p_brand1"),
-                   (("d_year", False), ("s_city", False), ("p_brand1", False))), """
+        group by d_year, s_nation, p_category""",
+    ),
+    "q4_3": (
+        Query("q4_3", ("d_year", "s_city", "p_brand1"), (("d_year", False), ("s_city", False), ("p_brand1", False))),
+        """
         select d_year, s_city, p_brand1, sum(lo_revenue - lo_supplycost) as profit from ssb_lines
         where c_region = 'AMERICA' and s_nation = 'UNITED STATES' and d_year in (1997, 1998)
             and p_category = 'MFGR#14'
-        group by d_year, s_city, p_brand1"""),
+        group by d_year, s_city, p_brand1""",
+    ),
 }
 
 _ssb_cache: dict[tuple[int, str, int], dict[str, tuple[list[str], list[tuple]]]] = {}
@@ -440,7 +520,8 @@ def ssb_expected(dbs, day: int) -> dict[str, tuple[list[str], list[tuple]]]:
 
 
 def ssb_check(name: str, query: Query):
-    def verify(dbs, day: int) -> list[str]:
+    def verify(scenario: Scenario, day: int) -> list[str]:
+        dbs = scenario.dbs
         started = time.monotonic()
         try:
             expected = ssb_expected(dbs, day)[name]

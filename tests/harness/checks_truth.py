@@ -33,19 +33,15 @@ The day-0 rows are rebuilt from the truth log: a key's first logged change holds
 key did not exist), a key never logged is as the source has it now. Changes outside the simulator (``sim_date``
 NULL) have no place in the daily timeline and are ignored; the harness makes none.
 
-The scenario's last day is its ``--days`` option (tests/conftest.py), read here the way pytest reads it (the
-command line, PYTEST_ADDOPTS, else HARNESS_DAYS, else 4), since a check is only given the day.
+A check is given the scenario (its databases, scale factor and number of days, ``harness.Scenario``) and the
+day just built; the scenario's last day is ``scenario.days``.
 """
 
 from __future__ import annotations
 
-import argparse
 import functools
 import json
 import logging
-import os
-import shlex
-import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -57,7 +53,7 @@ from itertools import pairwise
 import psycopg2
 from helpers import checksum, dbt, execute, python, query, run
 
-from harness import check
+from harness import Scenario, check
 from harness.report import compare
 
 log = logging.getLogger(__name__)
@@ -72,7 +68,6 @@ END_OF_TIME = datetime(9999, 12, 31)
 RUN_TIME = "(snapshot run time)"
 """Stands for a deletion record's start: the wall-clock time of the snapshot run that found the row gone."""
 UNKNOWN = "unknown (-1)"
-DEFAULT_DAYS = 4
 IDEMPOTENCE_ON_EVERY_DAY = True
 """False: the idempotence check runs on day 0 and the last day only (a build fewer per day in between)."""
 
@@ -87,11 +82,11 @@ class PremiseError(Exception):
 def truth_check(name: str) -> Callable:
     """Register a check that reports a broken premise or a failing query as its problem, not as a crash."""
 
-    def register(function: Callable[[object, int], list[str]]) -> Callable[[object, int], list[str]]:
+    def register(function: Callable[[Scenario, int], list[str]]) -> Callable[[Scenario, int], list[str]]:
         @functools.wraps(function)
-        def guarded(dbs, day: int) -> list[str]:
+        def guarded(scenario: Scenario, day: int) -> list[str]:
             try:
-                return function(dbs, day)
+                return function(scenario, day)
             except (PremiseError, psycopg2.Error) as error:
                 return [f"{name}: could not check: {type(error).__name__}: {str(error).strip()}"]
 
@@ -100,19 +95,15 @@ def truth_check(name: str) -> Callable:
     return register
 
 
-def last_day() -> int:
-    """The harness's --days as pytest reads it (tests/conftest.py): command line, PYTEST_ADDOPTS, environment."""
-    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
-    parser.add_argument("--days", type=int, default=int(os.environ.get("HARNESS_DAYS") or DEFAULT_DAYS))
-    known, _ = parser.parse_known_args(shlex.split(os.environ.get("PYTEST_ADDOPTS", "")) + sys.argv[1:])
-    return known.days
-
-
 # -- the source's figures ------------------------------------------------------------------------------------
 
+
 @truth_check("reconcile_order_lines")
-def reconcile_order_lines(dbs, day: int) -> list[str]:
-    expected = query(dbs.source, """
+def reconcile_order_lines(scenario: Scenario, day: int) -> list[str]:
+    dbs = scenario.dbs
+    expected = query(
+        dbs.source,
+        """
         select
             date_trunc('month', orders.o_orderdate)::date as order_month,
             count(*),
@@ -121,8 +112,11 @@ def reconcile_order_lines(dbs, day: int) -> list[str]:
             sum(lines.l_extendedprice - round(lines.l_extendedprice * lines.l_discount, 2))
         from tpch.lineitem as lines
         left join tpch.orders as orders on orders.o_orderkey = lines.l_orderkey
-        group by 1""")
-    got = query(dbs.warehouse, f"""
+        group by 1""",
+    )
+    got = query(
+        dbs.warehouse,
+        f"""
         select
             dates.month_start_date,
             count(*),
@@ -131,32 +125,52 @@ def reconcile_order_lines(dbs, day: int) -> list[str]:
             sum(facts.net_revenue)
         from {MARTS}.fct_order_lines as facts
         left join {MARTS}.dim_date as dates on dates.date_key = facts.order_date_key
-        group by 1""")
-    return compare("fct_order_lines per order month vs tpch.lineitem x tpch.orders", ["order_month"],
-                   ["lines", "quantity", "extended_price", "net_revenue"], expected, got)
+        group by 1""",
+    )
+    return compare(
+        "fct_order_lines per order month vs tpch.lineitem x tpch.orders",
+        ["order_month"],
+        ["lines", "quantity", "extended_price", "net_revenue"],
+        expected,
+        got,
+    )
 
 
 @truth_check("reconcile_orders")
-def reconcile_orders(dbs, day: int) -> list[str]:
-    expected = query(dbs.source, """
+def reconcile_orders(scenario: Scenario, day: int) -> list[str]:
+    dbs = scenario.dbs
+    expected = query(
+        dbs.source,
+        """
         select orders.o_orderkey, orders.o_orderdate, orders.o_orderstatus, orders.o_totalprice,
                coalesce(lines.line_count, 0)
         from tpch.orders as orders
         left join (select l_orderkey, count(*) as line_count from tpch.lineitem group by l_orderkey) as lines
-            on lines.l_orderkey = orders.o_orderkey""")
-    got = query(dbs.warehouse, f"""
+            on lines.l_orderkey = orders.o_orderkey""",
+    )
+    got = query(
+        dbs.warehouse,
+        f"""
         select facts.order_id, dates.date_day, facts.order_status, facts.total_price, facts.line_count
         from {MARTS}.fct_orders as facts
-        left join {MARTS}.dim_date as dates on dates.date_key = facts.order_date_key""")
-    problems = compare("fct_orders vs tpch.orders", ["order_id"],
-                       ["order_date", "order_status", "total_price", "line_count"], expected, got)
+        left join {MARTS}.dim_date as dates on dates.date_key = facts.order_date_key""",
+    )
+    problems = compare(
+        "fct_orders vs tpch.orders",
+        ["order_id"],
+        ["order_date", "order_status", "total_price", "line_count"],
+        expected,
+        got,
+    )
     totals = query(dbs.source, "select 'all orders', count(*), sum(o_totalprice) from tpch.orders")
     got_totals = query(dbs.warehouse, f"select 'all orders', count(*), sum(total_price) from {MARTS}.fct_orders")
-    return problems + compare("fct_orders totals vs tpch.orders", ["orders"], ["count", "total_price"],
-                              totals, got_totals)
+    return problems + compare(
+        "fct_orders totals vs tpch.orders", ["orders"], ["count", "total_price"], totals, got_totals
+    )
 
 
 # -- the truth: each member's versions as the daily snapshots could observe them --------------------------------
+
 
 @dataclass(frozen=True)
 class Entity:
@@ -176,8 +190,9 @@ class Entity:
     def select(self) -> str:
         """The dimension's member rows: member_key, member_id, valid_from, valid_to, is_current, is_deleted, then
         the versioned and overwritten columns under their names (nations rather than geography keys)."""
-        columns = [f"{expression} as {name}"
-                   for name, (expression, _) in {**self.versioned, **self.overwritten}.items()]
+        columns = [
+            f"{expression} as {name}" for name, (expression, _) in {**self.versioned, **self.overwritten}.items()
+        ]
         return f"""
             select dim.{self.surrogate_key} as member_key, dim.{self.natural_key} as member_id, dim.valid_from,
                    dim.valid_to, dim.is_current, dim.is_deleted, {", ".join(columns)}
@@ -193,32 +208,60 @@ GEOGRAPHY_JOINS = f"""
 
 ENTITIES: dict[str, Entity] = {
     "customer": Entity(
-        "customer", "c_custkey", "dim_customer", "customer_key", "customer_id",
-        versioned={"nation_id": ("geography.nation_id", "c_nationkey"),
-                   "market_segment": ("dim.market_segment", "c_mktsegment")},
-        overwritten={"customer_name": ("dim.customer_name", "c_name"),
-                     "customer_address": ("dim.customer_address", "c_address"),
-                     "phone_number": ("dim.phone_number", "c_phone"),
-                     "account_balance": ("dim.account_balance", "c_acctbal"),
-                     "current_nation_id": ("current_geography.nation_id", "c_nationkey"),
-                     "current_market_segment": ("dim.current_market_segment", "c_mktsegment")},
-        joins=GEOGRAPHY_JOINS),
+        "customer",
+        "c_custkey",
+        "dim_customer",
+        "customer_key",
+        "customer_id",
+        versioned={
+            "nation_id": ("geography.nation_id", "c_nationkey"),
+            "market_segment": ("dim.market_segment", "c_mktsegment"),
+        },
+        overwritten={
+            "customer_name": ("dim.customer_name", "c_name"),
+            "customer_address": ("dim.customer_address", "c_address"),
+            "phone_number": ("dim.phone_number", "c_phone"),
+            "account_balance": ("dim.account_balance", "c_acctbal"),
+            "current_nation_id": ("current_geography.nation_id", "c_nationkey"),
+            "current_market_segment": ("dim.current_market_segment", "c_mktsegment"),
+        },
+        joins=GEOGRAPHY_JOINS,
+    ),
     "supplier": Entity(
-        "supplier", "s_suppkey", "dim_supplier", "supplier_key", "supplier_id",
+        "supplier",
+        "s_suppkey",
+        "dim_supplier",
+        "supplier_key",
+        "supplier_id",
         versioned={"nation_id": ("geography.nation_id", "s_nationkey")},
-        overwritten={"supplier_name": ("dim.supplier_name", "s_name"),
-                     "supplier_address": ("dim.supplier_address", "s_address"),
-                     "phone_number": ("dim.phone_number", "s_phone"),
-                     "account_balance": ("dim.account_balance", "s_acctbal"),
-                     "current_nation_id": ("current_geography.nation_id", "s_nationkey")},
-        joins=GEOGRAPHY_JOINS),
+        overwritten={
+            "supplier_name": ("dim.supplier_name", "s_name"),
+            "supplier_address": ("dim.supplier_address", "s_address"),
+            "phone_number": ("dim.phone_number", "s_phone"),
+            "account_balance": ("dim.account_balance", "s_acctbal"),
+            "current_nation_id": ("current_geography.nation_id", "s_nationkey"),
+        },
+        joins=GEOGRAPHY_JOINS,
+    ),
     "part": Entity(
-        "part", "p_partkey", "dim_part", "part_key", "part_id",
-        versioned={"part_size": ("dim.part_size", "p_size"), "container": ("dim.container", "p_container"),
-                   "retail_price": ("dim.retail_price", "p_retailprice")},
-        overwritten={"part_name": ("dim.part_name", "p_name"), "manufacturer": ("dim.manufacturer", "p_mfgr"),
-                     "brand": ("dim.brand", "p_brand"), "part_type": ("dim.part_type", "p_type"),
-                     "current_retail_price": ("dim.current_retail_price", "p_retailprice")}),
+        "part",
+        "p_partkey",
+        "dim_part",
+        "part_key",
+        "part_id",
+        versioned={
+            "part_size": ("dim.part_size", "p_size"),
+            "container": ("dim.container", "p_container"),
+            "retail_price": ("dim.retail_price", "p_retailprice"),
+        },
+        overwritten={
+            "part_name": ("dim.part_name", "p_name"),
+            "manufacturer": ("dim.manufacturer", "p_mfgr"),
+            "brand": ("dim.brand", "p_brand"),
+            "part_type": ("dim.part_type", "p_type"),
+            "current_retail_price": ("dim.current_retail_price", "p_retailprice"),
+        },
+    ),
 }
 
 
@@ -276,8 +319,9 @@ def simulated_days(dbs, day: int) -> list[date]:
     clock = query(dbs.source, "select sim_date from demo.clock")
     expected = FIRST_SIMULATED_DAY + timedelta(days=day - 1) if day else None
     if not clock or clock[0][0] != expected:
-        raise PremiseError(f"demo.clock says {clock[0][0] if clock else 'nothing'}, the harness is on day {day} "
-                           f"(expected {expected})")
+        raise PremiseError(
+            f"demo.clock says {clock[0][0] if clock else 'nothing'}, the harness is on day {day} (expected {expected})"
+        )
     return [FIRST_SIMULATED_DAY + timedelta(days=number) for number in range(day)]
 
 
@@ -301,22 +345,30 @@ def member_of(states: list[Row | None], versioned: list[str]) -> Member | None:
 
 
 def entity_members(dbs, entity: Entity, days: list[date]) -> tuple[dict[int, Member], dict[int, date]]:
-    changes = query(dbs.source, f"""
+    changes = query(
+        dbs.source,
+        f"""
         select sim_date, (key ->> '{entity.source_key}')::bigint, operation, before::text, after::text
         from demo.truth_log
         where table_name = %s and sim_date is not null
-        order by change_id""", (entity.table,))
-    current = {row[entity.source_key]: row for (text,) in query(
-        dbs.source, f"select to_jsonb(source_row)::text from tpch.{entity.table} as source_row")
-        for row in [parse_row(text)]}
+        order by change_id""",
+        (entity.table,),
+    )
+    current = {
+        row[entity.source_key]: row
+        for (text,) in query(dbs.source, f"select to_jsonb(source_row)::text from tpch.{entity.table} as source_row")
+        for row in [parse_row(text)]
+    }
     day0 = dict(current)
     first_seen: set[int] = set()
     arrivals: dict[int, date] = {}
     by_day: dict[date, list[tuple[int, Row | None]]] = defaultdict(list)
     for sim_date, key, operation, before, after in changes:
         if sim_date not in days:
-            raise PremiseError(f"demo.truth_log holds a {entity.table} change of {sim_date}, which is not one of "
-                               f"the simulated days {days[0] if days else ''}..{days[-1] if days else ''}")
+            raise PremiseError(
+                f"demo.truth_log holds a {entity.table} change of {sim_date}, which is not one of "
+                f"the simulated days {days[0] if days else ''}..{days[-1] if days else ''}"
+            )
         if key not in first_seen:
             first_seen.add(key)
             if operation == "insert":
@@ -336,8 +388,7 @@ def entity_members(dbs, entity: Entity, days: list[date]) -> tuple[dict[int, Mem
                 state[key] = after
         for key in state.keys() | timelines.keys():
             timelines.setdefault(key, [None] * number).append(state.get(key))
-    members = {key: member for key, states in timelines.items()
-               if (member := member_of(states, versioned)) is not None}
+    members = {key: member for key, states in timelines.items() if (member := member_of(states, versioned)) is not None}
     return members, arrivals
 
 
@@ -356,8 +407,9 @@ def truth(dbs, day: int) -> Truth:
         members[name], entity_arrivals = entity_members(dbs, entity, days)
         if name == "customer":
             arrivals = entity_arrivals
-    result = Truth(day, datetime.combine(FIRST_SIMULATED_DAY + timedelta(days=day), datetime.min.time()),
-                   members, arrivals)
+    result = Truth(
+        day, datetime.combine(FIRST_SIMULATED_DAY + timedelta(days=day), datetime.min.time()), members, arrivals
+    )
     _TRUTHS[dbs.warehouse.dbname] = (stamp, result)
     return result
 
@@ -377,8 +429,10 @@ def flag(value: object) -> object:
 
 # -- history: the dimensions' versions ---------------------------------------------------------------------------
 
+
 def history(entity: Entity) -> Callable[[object, int], list[str]]:
-    def verify(dbs, day: int) -> list[str]:
+    def verify(scenario: Scenario, day: int) -> list[str]:
+        dbs = scenario.dbs
         known = truth(dbs, day)
         versioned = list(entity.versioned)
         overwritten = list(entity.overwritten)
@@ -386,13 +440,17 @@ def history(entity: Entity) -> Callable[[object, int], list[str]]:
         for member_id, member in known.members[entity.table].items():
             for number, version in enumerate(member.versions):
                 following = member.versions[number + 1] if number + 1 < len(member.versions) else None
-                expected.append((
-                    member_id, version.start_label,
-                    *(version.row[column] for _, column in entity.versioned.values()),
-                    flag(version.deleted), following.start_label if following else END_OF_TIME,
-                    flag(following is None),
-                    *(member.latest[column] for _, column in entity.overwritten.values()),
-                ))
+                expected.append(
+                    (
+                        member_id,
+                        version.start_label,
+                        *(version.row[column] for _, column in entity.versioned.values()),
+                        flag(version.deleted),
+                        following.start_label if following else END_OF_TIME,
+                        flag(following is None),
+                        *(member.latest[column] for _, column in entity.overwritten.values()),
+                    )
+                )
         rows = query(dbs.warehouse, entity.select())
         width = len(versioned)
         deletion_starts = {(row[1], row[2]) for row in rows if row[5]}
@@ -400,15 +458,25 @@ def history(entity: Entity) -> Callable[[object, int], list[str]]:
         for _, member_id, valid_from, valid_to, is_current, is_deleted, *values in rows:
             start = run_time_label(valid_from, known) if is_deleted else valid_from
             end = run_time_label(valid_to, known) if (member_id, valid_to) in deletion_starts else valid_to
-            got.append((member_id, start, *values[:width], flag(is_deleted), end, flag(is_current),
-                        *values[width:]))
-        problems = compare(f"{MARTS}.{entity.dimension} vs the truth log", [entity.natural_key, "valid_from"],
-                           [*versioned, "is_deleted", "valid_to", "is_current", *overwritten], expected, got)
+            got.append((member_id, start, *values[:width], flag(is_deleted), end, flag(is_current), *values[width:]))
+        problems = compare(
+            f"{MARTS}.{entity.dimension} vs the truth log",
+            [entity.natural_key, "valid_from"],
+            [*versioned, "is_deleted", "valid_to", "is_current", *overwritten],
+            expected,
+            got,
+        )
         changed = sum(len(member.versions) > 1 for member in known.members[entity.table].values())
-        log.info("history_%s day %d: %d versions of %d members compared, %d members with several versions, "
-                 "%d deletion records", entity.table, day, len(expected), len(known.members[entity.table]),
-                 changed, sum(version.deleted for row in known.members[entity.table].values()
-                              for version in row.versions))
+        log.info(
+            "history_%s day %d: %d versions of %d members compared, %d members with several versions, "
+            "%d deletion records",
+            entity.table,
+            day,
+            len(expected),
+            len(known.members[entity.table]),
+            changed,
+            sum(version.deleted for row in known.members[entity.table].values() for version in row.versions),
+        )
         return problems
 
     return verify
@@ -420,10 +488,13 @@ for _entity in ENTITIES.values():
 
 # -- point in time: the facts' keys ---------------------------------------------------------------------------
 
+
 def describe(entity: Entity, member_id: int, start: datetime | str, deleted: bool, values: list[object]) -> str:
     """A version in words, the same for the truth and the warehouse: member, start, type-2 values."""
-    shown = ", ".join(f"{name}={format(value.normalize(), 'f') if isinstance(value, Decimal) else value}"
-                      for name, value in zip(entity.versioned, values, strict=True))
+    shown = ", ".join(
+        f"{name}={format(value.normalize(), 'f') if isinstance(value, Decimal) else value}"
+        for name, value in zip(entity.versioned, values, strict=True)
+    )
     return f"{entity.table} {member_id} from {start} ({shown}){' deleted' if deleted else ''}"
 
 
@@ -432,8 +503,13 @@ def expected_version(entity: Entity, known: Truth, member_id: int | None, order_
     if member is None or order_date is None:
         return UNKNOWN
     version = member.at(datetime.combine(order_date, datetime.min.time()))
-    return describe(entity, member_id, version.start_label, version.deleted,
-                    [version.row[column] for _, column in entity.versioned.values()])
+    return describe(
+        entity,
+        member_id,
+        version.start_label,
+        version.deleted,
+        [version.row[column] for _, column in entity.versioned.values()],
+    )
 
 
 def versions_by_key(dbs, entity: Entity, known: Truth) -> dict[int, str]:
@@ -451,44 +527,79 @@ def resolve(described: dict[int, str], entity: Entity, key: int) -> str:
 
 
 @truth_check("point_in_time")
-def point_in_time(dbs, day: int) -> list[str]:
+def point_in_time(scenario: Scenario, day: int) -> list[str]:
+    dbs = scenario.dbs
     known = truth(dbs, day)
     customer, supplier, part = ENTITIES["customer"], ENTITIES["supplier"], ENTITIES["part"]
-    lines = query(dbs.source, """
+    lines = query(
+        dbs.source,
+        """
         select lines.l_orderkey, lines.l_linenumber, orders.o_custkey, lines.l_suppkey, lines.l_partkey,
                orders.o_orderdate
         from tpch.lineitem as lines
-        left join tpch.orders as orders on orders.o_orderkey = lines.l_orderkey""")
-    expected = [(order_id, line_number,
-                 expected_version(customer, known, customer_id, order_date),
-                 expected_version(supplier, known, supplier_id, order_date),
-                 expected_version(part, known, part_id, order_date))
-                for order_id, line_number, customer_id, supplier_id, part_id, order_date in lines]
+        left join tpch.orders as orders on orders.o_orderkey = lines.l_orderkey""",
+    )
+    expected = [
+        (
+            order_id,
+            line_number,
+            expected_version(customer, known, customer_id, order_date),
+            expected_version(supplier, known, supplier_id, order_date),
+            expected_version(part, known, part_id, order_date),
+        )
+        for order_id, line_number, customer_id, supplier_id, part_id, order_date in lines
+    ]
     described = {name: versions_by_key(dbs, entity, known) for name, entity in ENTITIES.items()}
-    got = [(order_id, line_number, resolve(described["customer"], customer, customer_key),
-            resolve(described["supplier"], supplier, supplier_key), resolve(described["part"], part, part_key))
-           for order_id, line_number, customer_key, supplier_key, part_key in query(
-               dbs.warehouse, f"select order_id, line_number, customer_key, supplier_key, part_key "
-                              f"from {MARTS}.fct_order_lines")]
-    problems = compare("fct_order_lines keys vs the versions valid at the order date by the truth log",
-                       ["order_id", "line_number"], ["customer", "supplier", "part"], expected, got)
+    got = [
+        (
+            order_id,
+            line_number,
+            resolve(described["customer"], customer, customer_key),
+            resolve(described["supplier"], supplier, supplier_key),
+            resolve(described["part"], part, part_key),
+        )
+        for order_id, line_number, customer_key, supplier_key, part_key in query(
+            dbs.warehouse,
+            f"select order_id, line_number, customer_key, supplier_key, part_key from {MARTS}.fct_order_lines",
+        )
+    ]
+    problems = compare(
+        "fct_order_lines keys vs the versions valid at the order date by the truth log",
+        ["order_id", "line_number"],
+        ["customer", "supplier", "part"],
+        expected,
+        got,
+    )
     orders = query(dbs.source, "select o_orderkey, o_custkey, o_orderdate from tpch.orders")
     problems += compare(
-        "fct_orders customer_key vs the version valid at the order date by the truth log", ["order_id"],
+        "fct_orders customer_key vs the version valid at the order date by the truth log",
+        ["order_id"],
         ["customer"],
-        [(order_id, expected_version(customer, known, customer_id, order_date))
-         for order_id, customer_id, order_date in orders],
-        [(order_id, resolve(described["customer"], customer, key))
-         for order_id, key in query(dbs.warehouse, f"select order_id, customer_key from {MARTS}.fct_orders")])
+        [
+            (order_id, expected_version(customer, known, customer_id, order_date))
+            for order_id, customer_id, order_date in orders
+        ],
+        [
+            (order_id, resolve(described["customer"], customer, key))
+            for order_id, key in query(dbs.warehouse, f"select order_id, customer_key from {MARTS}.fct_orders")
+        ],
+    )
     unknown = sum(row[2] == UNKNOWN for row in expected)
     later = sum(any(f"from {FLOOR}" not in text and text != UNKNOWN for text in row[2:]) for row in expected)
-    log.info("point_in_time day %d: %d lines and %d orders compared; %d lines with an unknown customer, %d lines "
-             "resolving some member to a version later than its first", day, len(expected), len(orders), unknown,
-             later)
+    log.info(
+        "point_in_time day %d: %d lines and %d orders compared; %d lines with an unknown customer, %d lines "
+        "resolving some member to a version later than its first",
+        day,
+        len(expected),
+        len(orders),
+        unknown,
+        later,
+    )
     return problems
 
 
 # -- late-arriving customers ---------------------------------------------------------------------------------
+
 
 @dataclass
 class LateArrivals:
@@ -504,30 +615,54 @@ _LATE: dict[str, LateArrivals] = {}
 
 
 @truth_check("late_arrival")
-def late_arrival(dbs, day: int) -> list[str]:
+def late_arrival(scenario: Scenario, day: int) -> list[str]:
+    dbs = scenario.dbs
     known = truth(dbs, day)
     state = _LATE.setdefault(dbs.warehouse.dbname, LateArrivals())
     customer = ENTITIES["customer"]
     customers = known.members["customer"]
     if day:
         sim_date = FIRST_SIMULATED_DAY + timedelta(days=day - 1)
-        entered = query(dbs.source, """
+        entered = query(
+            dbs.source,
+            """
             select (key ->> 'o_orderkey')::bigint, (after ->> 'o_custkey')::integer
             from demo.truth_log
-            where table_name = 'orders' and operation = 'insert' and sim_date = %s""", (sim_date,))
+            where table_name = 'orders' and operation = 'insert' and sim_date = %s""",
+            (sim_date,),
+        )
         late_orders = {order_id: customer_id for order_id, customer_id in entered if customer_id not in customers}
-        lines = query(dbs.source, "select l_orderkey, l_linenumber from tpch.lineitem where l_orderkey = any(%s)",
-                      (list(late_orders),)) if late_orders else []
+        lines = (
+            query(
+                dbs.source,
+                "select l_orderkey, l_linenumber from tpch.lineitem where l_orderkey = any(%s)",
+                (list(late_orders),),
+            )
+            if late_orders
+            else []
+        )
         for order_id, line_number in lines:
             state.waiting[(order_id, line_number)] = (late_orders[order_id], day)
             state.seen.add((order_id, line_number))
     problems: list[str] = []
     if state.waiting:
-        order_dates = dict(query(dbs.source, "select o_orderkey, o_orderdate from tpch.orders where o_orderkey = "
-                                             "any(%s)", (list({order_id for order_id, _ in state.waiting}),)))
-        facts = {(order_id, line_number): key for order_id, line_number, key in query(dbs.warehouse, f"""
+        order_dates = dict(
+            query(
+                dbs.source,
+                "select o_orderkey, o_orderdate from tpch.orders where o_orderkey = any(%s)",
+                (list({order_id for order_id, _ in state.waiting}),),
+            )
+        )
+        facts = {
+            (order_id, line_number): key
+            for order_id, line_number, key in query(
+                dbs.warehouse,
+                f"""
             select order_id, line_number, customer_key from {MARTS}.fct_order_lines
-            where order_id = any(%s)""", (list({order_id for order_id, _ in state.waiting}),))}
+            where order_id = any(%s)""",
+                (list({order_id for order_id, _ in state.waiting}),),
+            )
+        }
         described = versions_by_key(dbs, customer, known)
         expected, got = [], []
         for line, (customer_id, entered_on) in sorted(state.waiting.items()):
@@ -540,38 +675,60 @@ def late_arrival(dbs, day: int) -> list[str]:
             if arrival_day is not None and want == have and want != UNKNOWN and arrival_day == entered_on + 1:
                 state.verified.add(line)
                 state.customers.add(customer_id)
-        problems += compare("fct_order_lines customer_key of late-arriving customers' lines",
-                            ["order_id", "line_number", "customer_id", "entered_on_day"],
-                            ["arrived_on_day", "customer"], expected, got)
+        problems += compare(
+            "fct_order_lines customer_key of late-arriving customers' lines",
+            ["order_id", "line_number", "customer_id", "entered_on_day"],
+            ["arrived_on_day", "customer"],
+            expected,
+            got,
+        )
         for line in state.verified:
             state.waiting.pop(line, None)
-    final = last_day()
-    log.info("late_arrival day %d: %d late lines seen, %d verified (%d customers), %d waiting", day,
-             len(state.seen), len(state.verified), len(state.customers), len(state.waiting))
+    final = scenario.days
+    log.info(
+        "late_arrival day %d: %d late lines seen, %d verified (%d customers), %d waiting",
+        day,
+        len(state.seen),
+        len(state.verified),
+        len(state.customers),
+        len(state.waiting),
+    )
     if day > final:
-        problems.append(f"late_arrival: the harness is on day {day}, after the last day {final} this module read "
-                        f"from --days / HARNESS_DAYS: the end-of-scenario assertion cannot run")
+        problems.append(
+            f"late_arrival: the harness is on day {day}, after the scenario's last day {final}: "
+            f"the end-of-scenario assertion cannot run"
+        )
     if day == final and not state.verified:
         problems.append(
             f"late_arrival: by the last day ({day}) no line of a late-arriving customer was seen with -1 and then "
             f"re-keyed to the customer's version ({len(state.seen)} late lines seen; the scenario needs 2 days or "
-            f"more for the next day's build)")
+            f"more for the next day's build)"
+        )
     return problems
 
 
 # -- rebuilds: idempotence and full refresh ------------------------------------------------------------------
 
+
 def star_tables(loc) -> dict[str, tuple[list[str], list[str]]]:
     """Every dimension and fact table in marts -> (its columns, its primary key or, lacking one, all columns)."""
-    columns = dict(query(loc, f"""
+    columns = dict(
+        query(
+            loc,
+            f"""
         select columns.table_name::text, array_agg(columns.column_name::text order by columns.ordinal_position)
         from information_schema.columns as columns
         inner join information_schema.tables as tables
             on tables.table_schema = columns.table_schema and tables.table_name = columns.table_name
         where columns.table_schema = '{MARTS}' and tables.table_type = 'BASE TABLE'
             and (columns.table_name like 'dim\\_%' or columns.table_name like 'fct\\_%')
-        group by columns.table_name"""))
-    keys = dict(query(loc, f"""
+        group by columns.table_name""",
+        )
+    )
+    keys = dict(
+        query(
+            loc,
+            f"""
         select tables.relname::text, array_agg(attributes.attname::text order by key_columns.position)
         from pg_index as indexes
         inner join pg_class as tables on tables.oid = indexes.indrelid
@@ -580,7 +737,9 @@ def star_tables(loc) -> dict[str, tuple[list[str], list[str]]]:
         inner join pg_attribute as attributes
             on attributes.attrelid = tables.oid and attributes.attnum = key_columns.attnum
         where schemas.nspname = '{MARTS}' and indexes.indisprimary
-        group by tables.relname"""))
+        group by tables.relname""",
+        )
+    )
     return {name: (names, keys.get(name, names)) for name, names in sorted(columns.items())}
 
 
@@ -610,12 +769,20 @@ def changed_rows(loc, tables: dict[str, tuple[list[str], list[str]]], what: str)
             continue
         others = [column for column in columns if column not in key]
         listed = ", ".join(f'"{column}"' for column in [*key, *others])
-        only_before = query(loc, f"select {listed} from {COPY_SCHEMA}.{name} except all "
-                                 f"select {listed} from {MARTS}.{name}")
-        only_after = query(loc, f"select {listed} from {MARTS}.{name} except all "
-                                f"select {listed} from {COPY_SCHEMA}.{name}")
-        found = compare(f"{MARTS}.{name} changed by {what} ({before[0]} rows md5 {before[1]} -> {after[0]} rows "
-                        f"md5 {after[1]}; expected = before, got = after)", key, others, only_before, only_after)
+        only_before = query(
+            loc, f"select {listed} from {COPY_SCHEMA}.{name} except all select {listed} from {MARTS}.{name}"
+        )
+        only_after = query(
+            loc, f"select {listed} from {MARTS}.{name} except all select {listed} from {COPY_SCHEMA}.{name}"
+        )
+        found = compare(
+            f"{MARTS}.{name} changed by {what} ({before[0]} rows md5 {before[1]} -> {after[0]} rows "
+            f"md5 {after[1]}; expected = before, got = after)",
+            key,
+            others,
+            only_before,
+            only_after,
+        )
         problems += found or [f"{MARTS}.{name}: md5 {before} -> {after} after {what}, yet no differing row"]
     return problems
 
@@ -636,14 +803,16 @@ def rebuilt(dbs, what: str, *commands: list[str]) -> list[str]:
 
 
 @truth_check("idempotence")
-def idempotence(dbs, day: int) -> list[str]:
-    if not IDEMPOTENCE_ON_EVERY_DAY and day not in (0, last_day()):
+def idempotence(scenario: Scenario, day: int) -> list[str]:
+    dbs = scenario.dbs
+    if not IDEMPOTENCE_ON_EVERY_DAY and day not in (0, scenario.days):
         return []
     return rebuilt(dbs, "a second ingest + dbt build", python("ingest/run.py"), dbt("build"))
 
 
 @truth_check("full_refresh_equals_incremental")
-def full_refresh_equals_incremental(dbs, day: int) -> list[str]:
-    if day != last_day():
+def full_refresh_equals_incremental(scenario: Scenario, day: int) -> list[str]:
+    dbs = scenario.dbs
+    if day != scenario.days:
         return []
     return rebuilt(dbs, "dbt build --full-refresh", dbt("build", "--full-refresh"))

@@ -27,8 +27,11 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]], limit: int =
 
 
 def compare(  # noqa: PLR0917 - reads like the table it prints: name, keys, columns, expected, got
-    name: str, key_columns: Sequence[str], value_columns: Sequence[str],
-    expected: Sequence[Sequence[object]], got: Sequence[Sequence[object]],
+    name: str,
+    key_columns: Sequence[str],
+    value_columns: Sequence[str],
+    expected: Sequence[Sequence[object]],
+    got: Sequence[Sequence[object]],
     tolerance: Decimal | float = 0,
 ) -> list[str]:
     """Compare two result sets keyed by their first ``len(key_columns)`` values.
@@ -43,16 +46,18 @@ def compare(  # noqa: PLR0917 - reads like the table it prints: name, keys, colu
     for key in sorted(expected_by_key.keys() | got_by_key.keys(), key=lambda k: tuple(map(_cell, k))):
         want, have = expected_by_key.get(key), got_by_key.get(key)
         if want is None or have is None:
-            differences.append([*key, "(the row)", "present" if have is None else "absent",
-                                "missing" if have is None else "present"])
+            differences.append(
+                [*key, "(the row)", "present" if have is None else "absent", "missing" if have is None else "present"]
+            )
             continue
         for column, want_value, have_value in zip(value_columns, want, have, strict=True):
             if not _equal(want_value, have_value, tolerance):
                 differences.append([*key, column, want_value, have_value])
     if not differences:
         return []
-    return [f"{name}: {len(differences)} difference(s)\n"
-            + table([*key_columns, "column", "expected", "got"], differences)]
+    return [
+        f"{name}: {len(differences)} difference(s)\n" + table([*key_columns, "column", "expected", "got"], differences)
+    ]
 
 
 def _equal(want: object, have: object, tolerance: Decimal | float) -> bool:

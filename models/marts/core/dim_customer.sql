@@ -1,69 +1,23 @@
+{#-
+    One row per version of a customer (SCD2), plus the special members, by the layout of
+    macros/scd2/scd2_dimension.sql. Type 2: nation (geography_key) and market segment; type 6: their current_
+    columns; type 1: name, address, phone, balance.
+-#}
+
 with
 
-customer_snapshot as (
-
-    select
-        c_custkey,
-        c_nationkey,
-        c_name,
-        c_address,
-        c_phone,
-        c_mktsegment,
-        c_acctbal,
-        dbt_valid_from,
-        dbt_valid_to,
-        dbt_is_deleted
-    from {{ ref('snp_tpch__customer') }}
-
-),
-
--- One row per snapshot version, with staging's names and types.
-snapshot_versions as (
-
-    select
-        c_custkey::integer as customer_id,
-        c_nationkey::integer as nation_id,
-        c_name::text as customer_name,
-        c_address::text as customer_address,
-        c_phone::text as phone_number,
-        c_mktsegment::text as market_segment,
-        c_acctbal::numeric(15, 2) as account_balance,
-        dbt_valid_from as snapshot_valid_from,
-        dbt_valid_to as snapshot_valid_to,
-        dbt_is_deleted = 'True' as is_deleted
-    from customer_snapshot
-
-),
-
--- A version of the dimension starts at a customer's first snapshot version and at every later one that
--- changes a type-2 attribute (nation, market segment) or the deleted flag. A snapshot version that changes
--- type-1 attributes only (name, address, phone, balance) continues the version before it.
--- Half-open windows, the first from the floor date (macros/scd2/scd2_versions.sql).
+-- One row per version: a new one at a customer's first snapshot version and wherever a type-2 attribute
+-- (nation, market segment) or the deleted flag changes; latest_<column>: the customer's latest values.
 versions as (
 
-    {{ scd2_versions('snapshot_versions', 'customer_id', ['nation_id', 'market_segment']) }}
-
-),
-
--- The customer's latest snapshot version (for a deleted customer the deletion record, which repeats the
--- last values): the values of the type-1 attributes and the type-6 current_ columns on every version.
-latest_values as (
-
-    select
-        customer_id,
-        customer_name,
-        customer_address,
-        phone_number,
-        nation_id,
-        market_segment,
-        account_balance
-    from (
-        select
-            *,
-            row_number() over (partition by customer_id order by snapshot_valid_from desc) as recency
-        from snapshot_versions
-    ) as ranked_versions
-    where recency = 1
+    {{ scd2_dimension_versions(
+        ref('snp_tpch__customer'),
+        'customer_id',
+        versioned_columns=['nation_id', 'market_segment'],
+        latest_columns=[
+            'customer_name', 'customer_address', 'phone_number', 'nation_id', 'market_segment', 'account_balance',
+        ],
+    ) }}
 
 ),
 
@@ -71,62 +25,48 @@ customer_versions as (
 
     select
         -- keys
-        {{ surrogate_key(['versions.customer_id', 'versions.valid_from']) }} as customer_key,
-        versions.customer_id,
-        case
-            when versions.nation_id is null then {{ unknown_key() }}
-            else {{ surrogate_key(['versions.nation_id']) }}
-        end as geography_key,
-        case
-            when latest_values.nation_id is null then {{ unknown_key() }}
-            else {{ surrogate_key(['latest_values.nation_id']) }}
-        end as current_geography_key,
+        {{ surrogate_key(['customer_id', 'valid_from']) }} as customer_key,
+        customer_id,
+        {{ key_or_unknown(['nation_id']) }} as geography_key,
+        {{ key_or_unknown(['latest_nation_id']) }} as current_geography_key,
 
         -- attributes
-        latest_values.customer_name,
-        latest_values.customer_address,
-        latest_values.phone_number,
-        versions.market_segment,
-        latest_values.market_segment as current_market_segment,
-        versions.valid_to = '9999-12-31'::timestamp as is_current,
-        versions.is_deleted,
+        latest_customer_name as customer_name,
+        latest_customer_address as customer_address,
+        latest_phone_number as phone_number,
+        market_segment,
+        latest_market_segment as current_market_segment,
+        valid_to = {{ end_of_time() }} as is_current,
+        is_deleted,
 
         -- measures
-        latest_values.account_balance,
+        latest_account_balance as account_balance,
 
         -- timestamps
-        versions.valid_from,
-        versions.valid_to
-
+        valid_from,
+        valid_to
     from versions
-    inner join latest_values
-        on versions.customer_id = latest_values.customer_id
 
 ),
 
--- The special members: valid at every moment, never deleted, their names saying which member they are.
 special_members as (
 
-    select
-        member_key::bigint as customer_key,
-        null::integer as customer_id,
-        member_key::bigint as geography_key,
-        member_key::bigint as current_geography_key,
-        member_name as customer_name,
-        member_name as customer_address,
-        member_name as phone_number,
-        member_name as market_segment,
-        member_name as current_market_segment,
-        true as is_current,
-        false as is_deleted,
-        null::numeric(15, 2) as account_balance,
-        '{{ var("scd2_floor_date") }}'::timestamp as valid_from,
-        '9999-12-31'::timestamp as valid_to
-    from (
-        values
-        ({{ unknown_key() }}, 'Unknown'),
-        ({{ not_applicable_key() }}, 'Not applicable')
-    ) as members (member_key, member_name)
+    {{ dimension_members({
+        'customer_key': 'key',
+        'customer_id': 'integer',
+        'geography_key': 'key',
+        'current_geography_key': 'key',
+        'customer_name': 'name',
+        'customer_address': 'name',
+        'phone_number': 'name',
+        'market_segment': 'name',
+        'current_market_segment': 'name',
+        'is_current': 'current',
+        'is_deleted': 'not_deleted',
+        'account_balance': 'numeric(15, 2)',
+        'valid_from': 'floor',
+        'valid_to': 'end_of_time',
+    }) }}
 
 ),
 

@@ -94,28 +94,24 @@ calendar_days as (
 -- The special members: no day, so every calendar attribute is NULL and the names say which member it is.
 special_members as (
 
-    select
-        member_key as date_key,
-        null::date as date_day,
-        null::integer as day_of_week,
-        member_name as day_name,
-        null::integer as day_of_month,
-        null::integer as day_of_year,
-        null::integer as iso_week,
-        null::integer as iso_year,
-        null::integer as month_of_year,
-        member_name as month_name,
-        null::integer as quarter_of_year,
-        null::integer as calendar_year,
-        null::boolean as is_weekend,
-        null::boolean as is_month_end,
-        null::date as month_start_date,
-        null::date as month_end_date
-    from (
-        values
-        ({{ unknown_key() }}, 'Unknown'),
-        ({{ not_applicable_key() }}, 'Not applicable')
-    ) as members (member_key, member_name)
+    {{ dimension_members({
+        'date_key': 'key',
+        'date_day': 'date',
+        'day_of_week': 'integer',
+        'day_name': 'name',
+        'day_of_month': 'integer',
+        'day_of_year': 'integer',
+        'iso_week': 'integer',
+        'iso_year': 'integer',
+        'month_of_year': 'integer',
+        'month_name': 'name',
+        'quarter_of_year': 'integer',
+        'calendar_year': 'integer',
+        'is_weekend': 'boolean',
+        'is_month_end': 'boolean',
+        'month_start_date': 'date',
+        'month_end_date': 'date',
+    }) }}
 
 ),
 

@@ -40,17 +40,13 @@ nations_in_regions as (
 
 special_members as (
 
-    select
-        member_key::bigint as geography_key,
-        null::integer as nation_id,
-        null::integer as region_id,
-        member_name as nation_name,
-        member_name as region_name
-    from (
-        values
-        ({{ unknown_key() }}, 'Unknown'),
-        ({{ not_applicable_key() }}, 'Not applicable')
-    ) as members (member_key, member_name)
+    {{ dimension_members({
+        'geography_key': 'key',
+        'nation_id': 'integer',
+        'region_id': 'integer',
+        'nation_name': 'name',
+        'region_name': 'name',
+    }) }}
 
 ),
 

@@ -111,22 +111,18 @@ keyed as (
 
 special_members as (
 
-    select
-        member_key::bigint as line_flags_key,
-        member_name as return_flag,
-        member_name as return_flag_description,
-        member_name as line_status,
-        member_name as line_status_description,
-        member_name as ship_mode,
-        member_name as ship_instructions,
-        member_name as order_priority,
-        member_name as order_status,
-        member_name as order_status_description
-    from (
-        values
-        ({{ unknown_key() }}, 'Unknown'),
-        ({{ not_applicable_key() }}, 'Not applicable')
-    ) as members (member_key, member_name)
+    {{ dimension_members({
+        'line_flags_key': 'key',
+        'return_flag': 'name',
+        'return_flag_description': 'name',
+        'line_status': 'name',
+        'line_status_description': 'name',
+        'ship_mode': 'name',
+        'ship_instructions': 'name',
+        'order_priority': 'name',
+        'order_status': 'name',
+        'order_status_description': 'name',
+    }) }}
 
 ),
 

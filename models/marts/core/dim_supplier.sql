@@ -1,66 +1,21 @@
+{#-
+    One row per version of a supplier (SCD2), plus the special members, by the layout of
+    macros/scd2/scd2_dimension.sql. Type 2: nation (geography_key); type 6: its current_ column; type 1: name,
+    address, phone, balance.
+-#}
+
 with
 
-supplier_snapshot as (
-
-    select
-        s_suppkey,
-        s_nationkey,
-        s_name,
-        s_address,
-        s_phone,
-        s_acctbal,
-        dbt_valid_from,
-        dbt_valid_to,
-        dbt_is_deleted
-    from {{ ref('snp_tpch__supplier') }}
-
-),
-
--- One row per snapshot version, with staging's names and types.
-snapshot_versions as (
-
-    select
-        s_suppkey::integer as supplier_id,
-        s_nationkey::integer as nation_id,
-        s_name::text as supplier_name,
-        s_address::text as supplier_address,
-        s_phone::text as phone_number,
-        s_acctbal::numeric(15, 2) as account_balance,
-        dbt_valid_from as snapshot_valid_from,
-        dbt_valid_to as snapshot_valid_to,
-        dbt_is_deleted = 'True' as is_deleted
-    from supplier_snapshot
-
-),
-
--- A version of the dimension starts at a supplier's first snapshot version and at every later one that
--- changes its nation (the one type-2 attribute) or the deleted flag. A snapshot version that changes type-1
--- attributes only (name, address, phone, balance) continues the version before it.
--- Half-open windows, the first from the floor date (macros/scd2/scd2_versions.sql).
+-- One row per version: a new one at a supplier's first snapshot version and wherever its nation (the one
+-- type-2 attribute) or the deleted flag changes; latest_<column>: the supplier's latest values.
 versions as (
 
-    {{ scd2_versions('snapshot_versions', 'supplier_id', ['nation_id']) }}
-
-),
-
--- The supplier's latest snapshot version (for a deleted supplier the deletion record, which repeats the
--- last values): the values of the type-1 attributes and the type-6 current_ column on every version.
-latest_values as (
-
-    select
-        supplier_id,
-        supplier_name,
-        supplier_address,
-        phone_number,
-        nation_id,
-        account_balance
-    from (
-        select
-            *,
-            row_number() over (partition by supplier_id order by snapshot_valid_from desc) as recency
-        from snapshot_versions
-    ) as ranked_versions
-    where recency = 1
+    {{ scd2_dimension_versions(
+        ref('snp_tpch__supplier'),
+        'supplier_id',
+        versioned_columns=['nation_id'],
+        latest_columns=['supplier_name', 'supplier_address', 'phone_number', 'nation_id', 'account_balance'],
+    ) }}
 
 ),
 
@@ -68,58 +23,44 @@ supplier_versions as (
 
     select
         -- keys
-        {{ surrogate_key(['versions.supplier_id', 'versions.valid_from']) }} as supplier_key,
-        versions.supplier_id,
-        case
-            when versions.nation_id is null then {{ unknown_key() }}
-            else {{ surrogate_key(['versions.nation_id']) }}
-        end as geography_key,
-        case
-            when latest_values.nation_id is null then {{ unknown_key() }}
-            else {{ surrogate_key(['latest_values.nation_id']) }}
-        end as current_geography_key,
+        {{ surrogate_key(['supplier_id', 'valid_from']) }} as supplier_key,
+        supplier_id,
+        {{ key_or_unknown(['nation_id']) }} as geography_key,
+        {{ key_or_unknown(['latest_nation_id']) }} as current_geography_key,
 
         -- attributes
-        latest_values.supplier_name,
-        latest_values.supplier_address,
-        latest_values.phone_number,
-        versions.valid_to = '9999-12-31'::timestamp as is_current,
-        versions.is_deleted,
+        latest_supplier_name as supplier_name,
+        latest_supplier_address as supplier_address,
+        latest_phone_number as phone_number,
+        valid_to = {{ end_of_time() }} as is_current,
+        is_deleted,
 
         -- measures
-        latest_values.account_balance,
+        latest_account_balance as account_balance,
 
         -- timestamps
-        versions.valid_from,
-        versions.valid_to
-
+        valid_from,
+        valid_to
     from versions
-    inner join latest_values
-        on versions.supplier_id = latest_values.supplier_id
 
 ),
 
--- The special members: valid at every moment, never deleted, their names saying which member they are.
 special_members as (
 
-    select
-        member_key::bigint as supplier_key,
-        null::integer as supplier_id,
-        member_key::bigint as geography_key,
-        member_key::bigint as current_geography_key,
-        member_name as supplier_name,
-        member_name as supplier_address,
-        member_name as phone_number,
-        true as is_current,
-        false as is_deleted,
-        null::numeric(15, 2) as account_balance,
-        '{{ var("scd2_floor_date") }}'::timestamp as valid_from,
-        '9999-12-31'::timestamp as valid_to
-    from (
-        values
-        ({{ unknown_key() }}, 'Unknown'),
-        ({{ not_applicable_key() }}, 'Not applicable')
-    ) as members (member_key, member_name)
+    {{ dimension_members({
+        'supplier_key': 'key',
+        'supplier_id': 'integer',
+        'geography_key': 'key',
+        'current_geography_key': 'key',
+        'supplier_name': 'name',
+        'supplier_address': 'name',
+        'phone_number': 'name',
+        'is_current': 'current',
+        'is_deleted': 'not_deleted',
+        'account_balance': 'numeric(15, 2)',
+        'valid_from': 'floor',
+        'valid_to': 'end_of_time',
+    }) }}
 
 ),
 

@@ -143,43 +143,15 @@ lines_with_orders as (
 
 ),
 
--- The lines this run computes: all of them on a first run or a --full-refresh; on an incremental run (a) the
--- lines whose line or order changed in the source within the lookback before the fact's latest updated_at, and
--- (b) the lines of the fact's most recent order dates still waiting for a dimension member or their cost, to
--- re-key now that it may have arrived.
+-- The lines this run computes: all of them on a first run or a --full-refresh; on an incremental run the lines
+-- changed within the lookback and those still waiting for a late dimension member or cost
+-- (macros/facts/order_lines_to_reprocess.sql).
 selected_lines as (
 
     select lines_with_orders.*
     from lines_with_orders
     {% if is_incremental() %}
-        where
-            not exists (select 1 from {{ this }})
-            or lines_with_orders.updated_at > (
-                select max(fact.updated_at) - interval '{{ var("fct_lookback_days", 3) }} days'
-                from {{ this }} as fact
-            )
-            or (lines_with_orders.order_id, lines_with_orders.line_number) in (
-                select
-                    fact.order_id,
-                    fact.line_number
-                from {{ this }} as fact
-                where
-                    fact.order_date_key >= (
-                        select
-                            {{ date_key(
-                                "to_date(max(recent.order_date_key)::text, 'YYYYMMDD') - "
-                                ~ var("fct_rekey_days", 30)
-                            ) }}
-                        from {{ this }} as recent
-                        where recent.order_date_key > 0
-                    )
-                    and (
-                        fact.customer_key = {{ unknown_key() }}
-                        or fact.supplier_key = {{ unknown_key() }}
-                        or fact.part_key = {{ unknown_key() }}
-                        or fact.supply_cost is null
-                    )
-            )
+        where {{ order_lines_to_reprocess('lines_with_orders', this) }}
     {% endif %}
 
 ),

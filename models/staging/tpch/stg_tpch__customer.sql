@@ -1,3 +1,8 @@
+{#-
+    The one reader of source('tpch', 'customer') and the input of snapshot snp_tpch__customer: live rows only, UTC
+    timestamps without time zone (why: the model's description in _tpch__models.yml).
+-#}
+
 with
 
 source as (
@@ -38,11 +43,11 @@ renamed as (
         c_acctbal::numeric(15, 2) as account_balance,
 
         -- timestamps
-        created_at::timestamptz as created_at,
-        updated_at::timestamptz as updated_at,
+        created_at at time zone 'utc' as created_at,
+        updated_at at time zone 'utc' as updated_at,
 
         -- audit
-        to_timestamp(_dlt_load_id::double precision) as loaded_at
+        to_timestamp(_dlt_load_id::double precision) at time zone 'utc' as loaded_at
 
     from source
 

@@ -1,3 +1,8 @@
+{#-
+    The one reader of source('tpch', 'partsupp') and the input of snapshot snp_tpch__partsupp: live rows only,
+    UTC timestamps without time zone (why: the model's description in _tpch__models.yml).
+-#}
+
 with
 
 source as (
@@ -32,11 +37,11 @@ renamed as (
         ps_supplycost::numeric(15, 2) as supply_cost,
 
         -- timestamps
-        created_at::timestamptz as created_at,
-        updated_at::timestamptz as updated_at,
+        created_at at time zone 'utc' as created_at,
+        updated_at at time zone 'utc' as updated_at,
 
         -- audit
-        to_timestamp(_dlt_load_id::double precision) as loaded_at
+        to_timestamp(_dlt_load_id::double precision) at time zone 'utc' as loaded_at
 
     from source
 

@@ -1,5 +1,6 @@
 -- Every member of dim_customer, dim_supplier and dim_part (special members aside) is valid from
--- var scd2_floor_date to 9999-12-31: its first version starts at the floor and its last ends at 9999-12-31.
+-- scd2_floor() (var scd2_floor_date) to end_of_time() (var end_of_time, 9999-12-31): its first version starts
+-- at the floor and its last ends at the end of time.
 -- With the scd2_no_gaps and scd2_no_overlap tests in between, a member's versions tile that whole range, so
 -- every fact moment finds exactly one version. Also, every key of the snapshot is a member of the dimension.
 -- Returns one row per problem: the dimension, the natural key and what is wrong.
@@ -40,21 +41,21 @@ parts as (
 
 customer_snapshot as (
 
-    select distinct c_custkey::integer as member_id
+    select distinct customer_id as member_id
     from {{ ref('snp_tpch__customer') }}
 
 ),
 
 supplier_snapshot as (
 
-    select distinct s_suppkey::integer as member_id
+    select distinct supplier_id as member_id
     from {{ ref('snp_tpch__supplier') }}
 
 ),
 
 part_snapshot as (
 
-    select distinct p_partkey::integer as member_id
+    select distinct part_id as member_id
     from {{ ref('snp_tpch__part') }}
 
 ),
@@ -121,14 +122,14 @@ span_problems as (
         dimension_name,
         member_id,
         case
-            when first_valid_from <> '{{ var("scd2_floor_date") }}'::timestamp
+            when first_valid_from <> {{ scd2_floor() }}
                 then 'the first version starts at ' || first_valid_from || ', not at the floor date'
-            else 'the last version ends at ' || last_valid_to || ', not at 9999-12-31'
+            else 'the last version ends at ' || last_valid_to || ', not at the end of time'
         end as problem
     from member_spans
     where
-        first_valid_from <> '{{ var("scd2_floor_date") }}'::timestamp
-        or last_valid_to <> '9999-12-31'::timestamp
+        first_valid_from <> {{ scd2_floor() }}
+        or last_valid_to <> {{ end_of_time() }}
 
 ),
 

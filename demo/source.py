@@ -2,9 +2,9 @@
 
 Command line::
 
-    python ingest/demo_source.py init [--scale-factor SF] [--seed N] [--force]
-    python ingest/demo_source.py advance [--days N] [--seed S]
-    python ingest/demo_source.py status
+    python demo/source.py init [--scale-factor SF] [--seed N] [--force]
+    python demo/source.py advance [--days N] [--seed S]
+    python demo/source.py status
 
 The tables follow the TPC-H specification (names, keys, numeric(15,2) money) with three deliberate
 differences, all usual in an operational database:
@@ -19,7 +19,7 @@ Schema ``demo`` records what the demo source is (``demo.settings``: scale factor
 the mark by which ``init`` knows it may replace the schema: it refuses to drop a ``tpch`` schema it did not
 create, and ``advance`` refuses to change a source it did not create.
 
-``advance`` runs the day-by-day business simulator (ingest/simulator.py): new orders, shipments, purges,
+``advance`` runs the day-by-day business simulator (demo/simulator.py): new orders, shipments, purges,
 entity changes, late-arriving rows, each change recorded in ``demo.truth_log``; ``demo.clock`` holds the last
 simulated day.
 """
@@ -28,11 +28,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import logging
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
@@ -41,6 +43,8 @@ if __package__ in (None, ""):
 
 import psycopg2
 
+from demo import simulator, truth_log
+from demo.tables import COLUMNS, DEMO_SCHEMA, PRIMARY_KEYS, check_tables, is_demo_source, require_demo_source
 from ingest.config import SOURCE_SCHEMA, STATE_DIR, TABLES, Location, location
 from ingest.db import connect
 from ingest.errors import IngestError
@@ -50,88 +54,6 @@ log = logging.getLogger(__name__)
 EPOCH = "1992-01-01 00:00:00+00"
 """TPC-H's STARTDATE: the created_at of reference rows (region, nation, supplier, customer, part, partsupp)."""
 
-DEMO_SCHEMA = "demo"
-
-COLUMNS: dict[str, str] = {
-    "region": """
-        r_regionkey integer not null,
-        r_name varchar(25) not null,
-        r_comment varchar(152),
-        primary key (r_regionkey)""",
-    "nation": """
-        n_nationkey integer not null,
-        n_name varchar(25) not null,
-        n_regionkey integer not null,
-        n_comment varchar(152),
-        primary key (n_nationkey)""",
-    "supplier": """
-        s_suppkey integer not null,
-        s_name varchar(25) not null,
-        s_address varchar(40) not null,
-        s_nationkey integer not null,
-        s_phone varchar(15) not null,
-        s_acctbal numeric(15, 2) not null,
-        s_comment varchar(101),
-        primary key (s_suppkey)""",
-    "customer": """
-        c_custkey integer not null,
-        c_name varchar(25) not null,
-        c_address varchar(40) not null,
-        c_nationkey integer not null,
-        c_phone varchar(15) not null,
-        c_acctbal numeric(15, 2) not null,
-        c_mktsegment varchar(10) not null,
-        c_comment varchar(117),
-        primary key (c_custkey)""",
-    "part": """
-        p_partkey integer not null,
-        p_name varchar(55) not null,
-        p_mfgr varchar(25) not null,
-        p_brand varchar(10) not null,
-        p_type varchar(25) not null,
-        p_size integer not null,
-        p_container varchar(10) not null,
-        p_retailprice numeric(15, 2) not null,
-        p_comment varchar(23),
-        primary key (p_partkey)""",
-    "partsupp": """
-        ps_partkey integer not null,
-        ps_suppkey integer not null,
-        ps_availqty integer not null,
-        ps_supplycost numeric(15, 2) not null,
-        ps_comment varchar(199),
-        primary key (ps_partkey, ps_suppkey)""",
-    "orders": """
-        o_orderkey bigint not null,
-        o_custkey integer not null,
-        o_orderstatus varchar(1) not null,
-        o_totalprice numeric(15, 2) not null,
-        o_orderdate date not null,
-        o_orderpriority varchar(15) not null,
-        o_clerk varchar(15) not null,
-        o_shippriority integer not null,
-        o_comment varchar(79),
-        primary key (o_orderkey)""",
-    "lineitem": """
-        l_orderkey bigint not null,
-        l_partkey integer not null,
-        l_suppkey integer not null,
-        l_linenumber integer not null,
-        l_quantity numeric(15, 2) not null,
-        l_extendedprice numeric(15, 2) not null,
-        l_discount numeric(15, 2) not null,
-        l_tax numeric(15, 2) not null,
-        l_returnflag varchar(1) not null,
-        l_linestatus varchar(1) not null,
-        l_shipdate date,
-        l_commitdate date not null,
-        l_receiptdate date,
-        l_shipinstruct varchar(25) not null,
-        l_shipmode varchar(10) not null,
-        l_comment varchar(44),
-        primary key (l_orderkey, l_linenumber)""",
-}
-"""Business columns and primary key of each table; created_at/updated_at are added to all of them."""
 
 CREATED_AT = {
     "orders": "o_orderdate::timestamp at time zone 'UTC'",
@@ -140,6 +62,13 @@ CREATED_AT = {
 """How a base row's created_at is derived; tables not listed get EPOCH."""
 JOINS = {"lineitem": "inner join {schema}.orders on o_orderkey = l_orderkey"}
 """What a table's created_at expression needs joined (a line takes its order's date)."""
+
+DEMO_TABLES: dict[str, str] = {
+    "truth_log": "change_id",
+    "clock": "sim_date",
+    "pending_customer": "c_custkey",
+}
+"""The simulator's own tables in schema demo and the column that orders their rows."""
 
 
 def _generate(scale_factor: float, folder: Path) -> None:
@@ -150,12 +79,6 @@ def _generate(scale_factor: float, folder: Path) -> None:
         raise IngestError("tpchgen-cli is not installed: pip install -r requirements.txt") from None
     except subprocess.CalledProcessError as error:
         raise IngestError(f"tpchgen-cli failed at scale factor {scale_factor}: {error.stderr.strip()}") from None
-
-
-def is_demo_source(cur: psycopg2.extensions.cursor) -> bool:
-    """True when ``demo.settings`` exists, i.e. ``init`` created this database's source tables."""
-    cur.execute("select to_regclass(%s) is not null", (f"{DEMO_SCHEMA}.settings",))
-    return bool(cur.fetchone()[0])
 
 
 def _schema_exists(cur: psycopg2.extensions.cursor, schema: str) -> bool:
@@ -196,12 +119,13 @@ def init(scale_factor: float = 0.01, seed: int = 42, force: bool = False, loc: L
                         seed integer not null,
                         created_at timestamptz not null default now()
                     )""")
-                cur.execute(f"comment on table {DEMO_SCHEMA}.settings is "
-                            "'The demo source''s parameters: one row, written by ingest/demo_source.py init.'")
-                cur.execute(f"insert into {DEMO_SCHEMA}.settings (scale_factor, seed) values (%s, %s)",
-                            (scale_factor, seed))
-                from ingest import simulator  # it builds on this module's COLUMNS
-
+                cur.execute(
+                    f"comment on table {DEMO_SCHEMA}.settings is "
+                    "'The demo source''s parameters: one row, written by demo/source.py init.'"
+                )
+                cur.execute(
+                    f"insert into {DEMO_SCHEMA}.settings (scale_factor, seed) values (%s, %s)", (scale_factor, seed)
+                )
                 simulator.install(cur)
         conn.commit()
     except BaseException:
@@ -210,8 +134,10 @@ def init(scale_factor: float = 0.01, seed: int = 42, force: bool = False, loc: L
     finally:
         conn.close()
     log.info("demo source ready in %s, schema %s (%.1f s)", loc.describe(), schema, time.monotonic() - started)
-    log.info("if a warehouse ingested the previous demo source, reload it: python ingest/run.py --full-refresh "
-             "(its cursors are past the new source's timestamps)")
+    log.info(
+        "if a warehouse ingested the previous demo source, reload it: python ingest/run.py --full-refresh "
+        "(its cursors are past the new source's timestamps)"
+    )
 
 
 def _load_table(cur: psycopg2.extensions.cursor, schema: str, table: str, csv_path: Path) -> None:
@@ -252,41 +178,82 @@ def source_is_empty(loc: Location | None = None) -> bool:
 
 def status(loc: Location | None = None) -> str:
     """The demo source's parameters, simulated date, table counts and truth log counts, as printable text."""
-    from ingest import simulator  # it builds on this module's COLUMNS
-
     loc = loc or location("source")
     with contextlib.closing(connect(loc)) as conn, conn.cursor() as cur:
         if not is_demo_source(cur):
-            return f"the {loc.describe()} holds no demo source (run: python ingest/demo_source.py init)"
+            return f"the {loc.describe()} holds no demo source (run: python demo/source.py init)"
         cur.execute(f"select scale_factor, seed, created_at from {DEMO_SCHEMA}.settings")
         scale_factor, seed, created_at = cur.fetchone()
         lines = [f"demo source in {loc.describe()}: scale factor {scale_factor}, seed {seed}, created {created_at}"]
         sim_date = simulator.simulated_date(cur)
         if sim_date is None:
-            lines.append(f"  simulated date: none yet (TPC-H as generated; day 1 is "
-                         f"{simulator.LAST_TPCH_ORDER_DATE + timedelta(days=1)})")
+            lines.append(
+                f"  simulated date: none yet (TPC-H as generated; day 1 is "
+                f"{simulator.LAST_TPCH_ORDER_DATE + timedelta(days=1)})"
+            )
         else:
             lines.append(f"  simulated date: {sim_date} (day {(sim_date - simulator.LAST_TPCH_ORDER_DATE).days})")
         for table in TABLES:
             cur.execute(f"select count(*), max(updated_at) from {SOURCE_SCHEMA}.{table}")
             count, last = cur.fetchone()
             lines.append(f"  {table:<9} {count:>9} rows, last change {last}")
-        lines.append(f"  truth log: {simulator.describe_counts(simulator.truth_log_counts(cur))}")
+        lines.append(f"  truth log: {truth_log.describe_counts(truth_log.truth_log_counts(cur))}")
         return "\n".join(lines)
 
 
+def checksums(tables: Sequence[str] | None = None, loc: Location | None = None) -> dict[str, str]:
+    """md5 over the ordered rows of each table: the tpch tables and the simulator's truth_log, clock and
+    pending_customer. Two sources are identical when their checksums are. Rows are streamed, so it works at
+    any scale factor."""
+    known = [*TABLES, *DEMO_TABLES]
+    names = check_tables([tables] if isinstance(tables, str) else tables or known, known)
+    loc = loc or location("source")
+    result: dict[str, str] = {}
+    with contextlib.closing(connect(loc)) as conn:
+        with conn.cursor() as cur:
+            require_demo_source(cur, loc)
+        for name in names:
+            if name in DEMO_TABLES:
+                relation, order = f"{DEMO_SCHEMA}.{name}", DEMO_TABLES[name]
+            else:
+                relation, order = f"{SOURCE_SCHEMA}.{name}", ", ".join(PRIMARY_KEYS[name])
+            digest = hashlib.md5(usedforsecurity=False)
+            with conn.cursor(name=f"checksum_{name}") as cur:
+                cur.itersize = 20_000
+                cur.execute(f"select md5(t::text) from {relation} as t order by {order}")
+                for (row_hash,) in cur:
+                    digest.update(row_hash.encode())
+            result[name] = digest.hexdigest()
+    return result
+
+
+def ensure_demo_source(loc: Location, scale_factor: float) -> bool:
+    """Create the demo source when ``loc`` is the embedded default and holds none of the TPC-H tables.
+
+    The hook ``python ingest/run.py`` calls (its only import of this package), so a first run on a fresh
+    machine has something to ingest. Returns whether it created the source.
+    """
+    if not loc.embedded or not source_is_empty(loc):
+        return False
+    log.info("the source is empty: creating the demo source (TPC-H, scale factor %s)", scale_factor)
+    init(scale_factor, loc=loc)
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python ingest/demo_source.py", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python demo/source.py", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     init_cmd = commands.add_parser("init", help="(re)create the demo source from tpchgen-cli")
     init_cmd.add_argument("--scale-factor", type=float, default=0.01, help="TPC-H scale factor (default 0.01)")
     init_cmd.add_argument("--seed", type=int, default=42, help="seed of the day-by-day simulator (default 42)")
-    init_cmd.add_argument("--force", action="store_true",
-                          help="replace a 'tpch' schema that the demo source did not create")
+    init_cmd.add_argument(
+        "--force", action="store_true", help="replace a 'tpch' schema that the demo source did not create"
+    )
     advance_cmd = commands.add_parser("advance", help="simulate the next business day(s) of the demo source")
     advance_cmd.add_argument("--days", type=int, default=1, help="how many days to simulate (default 1)")
-    advance_cmd.add_argument("--seed", type=int, default=None,
-                             help="seed of the simulation (default: the seed stored by init)")
+    advance_cmd.add_argument(
+        "--seed", type=int, default=None, help="seed of the simulation (default: the seed stored by init)"
+    )
     commands.add_parser("status", help="print the demo source's parameters, simulated date and counts")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -294,8 +261,6 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "init":
             init(args.scale_factor, args.seed, args.force)
         elif args.command == "advance":
-            from ingest import simulator  # it builds on this module's COLUMNS
-
             simulator.advance(args.days, args.seed)
         else:
             print(status())

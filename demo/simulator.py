@@ -2,7 +2,7 @@
 
 Command line (through the demo source)::
 
-    python ingest/demo_source.py advance [--days N] [--seed S]
+    python demo/source.py advance [--days N] [--seed S]
 
 Day 1 is 1998-08-03, the day after the last TPC-H order date; each call continues after the day stored in
 ``demo.clock``. Day ``d`` draws every random choice from its own generator, seeded with ``(seed, d)``, and
@@ -30,22 +30,15 @@ Every inserted or updated row gets ``updated_at`` (and ``created_at`` for an ins
 that day; times are microsecond-distinct and strictly increase in the order the changes are made, so
 ``updated_at`` never decreases for a key.
 
-Every change is recorded in ``demo.truth_log`` by statement-level triggers with transition tables, installed
-on each tpch table by :func:`install`. Triggers rather than explicit inserts from the simulator because then
-the database guarantees the log is complete: whatever statement touches a tpch table (the simulator, a bug in
-it, or a person at a psql prompt) is recorded with the whole row before and after, and each statement records
-all its rows in one set-based insert (cheap even at scale factor 1). The simulator tells the triggers the
-simulated day and the time of a delete through the transaction-local settings ``demo.sim_date`` and
-``demo.sim_time``; changes made outside the simulator are recorded with ``sim_date`` NULL.
+Every change is recorded in ``demo.truth_log`` by the triggers of demo/truth_log.py, which :func:`install`
+puts in place. The simulator tells them the simulated day and the time of a delete through the
+transaction-local settings ``demo.sim_date`` and ``demo.sim_time``.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import logging
 import random
-import re
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -57,9 +50,10 @@ from typing import Any
 import psycopg2
 from psycopg2.extras import execute_values
 
-from ingest.config import SOURCE_SCHEMA, TABLES, Location, location
+from demo import truth_log
+from demo.tables import COLUMN_TYPES, COLUMNS, DEMO_SCHEMA, PRIMARY_KEYS, require_demo_source
+from ingest.config import SOURCE_SCHEMA, Location, location
 from ingest.db import connect
-from ingest.demo_source import COLUMNS, DEMO_SCHEMA, is_demo_source
 from ingest.errors import IngestError
 
 log = logging.getLogger(__name__)
@@ -105,38 +99,73 @@ PRIORITIES = ("1-URGENT", "2-HIGH", "3-MEDIUM", "4-NOT SPECIFIED", "5-LOW")
 SHIP_INSTRUCTIONS = ("DELIVER IN PERSON", "COLLECT COD", "NONE", "TAKE BACK RETURN")
 SHIP_MODES = ("REG AIR", "AIR", "RAIL", "SHIP", "TRUCK", "MAIL", "FOB")
 SEGMENTS = ("AUTOMOBILE", "BUILDING", "FURNITURE", "MACHINERY", "HOUSEHOLD")
-CONTAINERS = tuple(f"{size} {kind}" for size in ("SM", "LG", "MED", "JUMBO", "WRAP")
-                   for kind in ("CASE", "BOX", "BAG", "JAR", "PKG", "PACK", "CAN", "DRUM"))
+CONTAINERS = tuple(
+    f"{size} {kind}"
+    for size in ("SM", "LG", "MED", "JUMBO", "WRAP")
+    for kind in ("CASE", "BOX", "BAG", "JAR", "PKG", "PACK", "CAN", "DRUM")
+)
 NATIONS = 25
 """TPC-H's nations are keys 0-24; a phone number's country code is the nation key + 10."""
 ADDRESS_CHARACTERS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ,. "
 COMMENT_WORDS = (
-    "furiously", "slyly", "carefully", "blithely", "quickly", "fluffily", "regular", "final", "ironic", "even",
-    "bold", "silent", "pending", "express", "special", "unusual", "packages", "requests", "accounts", "deposits",
-    "foxes", "ideas", "theodolites", "pinto", "beans", "instructions", "dependencies", "excuses", "platelets",
-    "asymptotes", "courts", "dolphins", "sleep", "wake", "are", "cajole", "haggle", "nag", "use", "boost", "affix",
-    "detect", "integrate", "maintain", "nod", "among", "above", "across", "after", "against", "along", "around",
+    "furiously",
+    "slyly",
+    "carefully",
+    "blithely",
+    "quickly",
+    "fluffily",
+    "regular",
+    "final",
+    "ironic",
+    "even",
+    "bold",
+    "silent",
+    "pending",
+    "express",
+    "special",
+    "unusual",
+    "packages",
+    "requests",
+    "accounts",
+    "deposits",
+    "foxes",
+    "ideas",
+    "theodolites",
+    "pinto",
+    "beans",
+    "instructions",
+    "dependencies",
+    "excuses",
+    "platelets",
+    "asymptotes",
+    "courts",
+    "dolphins",
+    "sleep",
+    "wake",
+    "are",
+    "cajole",
+    "haggle",
+    "nag",
+    "use",
+    "boost",
+    "affix",
+    "detect",
+    "integrate",
+    "maintain",
+    "nod",
+    "among",
+    "above",
+    "across",
+    "after",
+    "against",
+    "along",
+    "around",
 )
 """Words of generated comments (from TPC-H's text grammar)."""
 
 CENT = Decimal("0.01")
 MIN_BALANCE, MAX_BALANCE = Decimal("-999.99"), Decimal("9999.99")
 
-PRIMARY_KEYS: dict[str, list[str]] = {
-    table: re.search(r"primary key \(([^)]*)\)", columns).group(1).replace(" ", "").split(",")  # type: ignore[union-attr]
-    for table, columns in COLUMNS.items()
-}
-"""Primary key columns of each tpch table, read from the DDL in demo_source.COLUMNS."""
-
-COLUMN_TYPES: dict[str, dict[str, str]] = {
-    table: {
-        match.group(1): match.group(2)
-        for match in re.finditer(r"^\s*(\w+) (.+?)(?: not null)?,?$", columns, re.MULTILINE)
-        if match.group(1) != "primary"
-    }
-    for table, columns in COLUMNS.items()
-}
-"""Column name -> SQL type of each tpch table (business columns), read from demo_source.COLUMNS."""
 
 MUTABLE_COLUMNS: dict[str, list[str]] = {
     "customer": ["c_address", "c_nationkey", "c_phone", "c_mktsegment"],
@@ -146,54 +175,15 @@ MUTABLE_COLUMNS: dict[str, list[str]] = {
 }
 """The attributes the simulator's entity changes may touch."""
 
-DEMO_TABLES: dict[str, str] = {
-    "truth_log": "change_id",
-    "clock": "sim_date",
-    "pending_customer": "c_custkey",
-}
-"""The simulator's own tables in schema demo and the column that orders their rows."""
-
 
 # -- installation -----------------------------------------------------------------------------------------
 
-_INSTALL_SQL = f"""
-create schema if not exists {DEMO_SCHEMA};
-
-create table if not exists {DEMO_SCHEMA}.truth_log (
-    change_id bigserial primary key,
-    sim_date date,
-    table_name text not null,
-    key jsonb not null,
-    operation text not null check (operation in ('insert', 'update', 'delete')),
-    changed_at timestamptz not null,
-    before jsonb,
-    after jsonb,
-    check ((before is null) = (operation = 'insert') and (after is null) = (operation = 'delete'))
-);
-create index if not exists truth_log_sim_date_idx on {DEMO_SCHEMA}.truth_log (sim_date);
-comment on table {DEMO_SCHEMA}.truth_log is
-    'Every change made to the tpch tables since the simulator was installed: one row per inserted, updated '
-    'or deleted row, written by triggers on the tpch tables (ingest/simulator.py). The truth that ingestion, '
-    'snapshots and marts are tested against.';
-comment on column {DEMO_SCHEMA}.truth_log.change_id is
-    'Order in which the changes were made; within a simulated day it follows changed_at.';
-comment on column {DEMO_SCHEMA}.truth_log.sim_date is
-    'Simulated business day whose run made the change; NULL for a change made outside the simulator.';
-comment on column {DEMO_SCHEMA}.truth_log.table_name is 'The changed table, in schema {SOURCE_SCHEMA}.';
-comment on column {DEMO_SCHEMA}.truth_log.key is
-    'Primary key of the changed row by column name, e.g. {{"l_orderkey": 1, "l_linenumber": 2}}.';
-comment on column {DEMO_SCHEMA}.truth_log.operation is 'What happened to the row: insert, update or delete.';
-comment on column {DEMO_SCHEMA}.truth_log.changed_at is
-    'When the change happened, UTC: the updated_at an insert or update wrote, the simulated time of a delete '
-    '(the transaction time for a delete made outside the simulator).';
-comment on column {DEMO_SCHEMA}.truth_log.before is 'The whole row before the change; NULL for an insert.';
-comment on column {DEMO_SCHEMA}.truth_log.after is 'The whole row after the change; NULL for a delete.';
-
+_STATE_SQL = f"""
 create table if not exists {DEMO_SCHEMA}.clock (sim_date date);
 create unique index if not exists clock_one_row_idx on {DEMO_SCHEMA}.clock ((true));
 insert into {DEMO_SCHEMA}.clock (sim_date) select null where not exists (select from {DEMO_SCHEMA}.clock);
 comment on table {DEMO_SCHEMA}.clock is
-    'The last simulated business day: one row, NULL until the first `demo_source.py advance`.';
+    'The last simulated business day: one row, NULL until the first `python demo/source.py advance`.';
 comment on column {DEMO_SCHEMA}.clock.sim_date is 'The last day the simulator completed; day 1 is 1998-08-03.';
 
 create table if not exists {DEMO_SCHEMA}.pending_customer (
@@ -205,84 +195,6 @@ comment on table {DEMO_SCHEMA}.pending_customer is
     '{SOURCE_SCHEMA}.customer only on arrives_on (one row per customer, removed when it arrives).';
 comment on column {DEMO_SCHEMA}.pending_customer.arrives_on is
     'The simulated day on which the row is inserted into {SOURCE_SCHEMA}.customer.';
-
-create or replace function {DEMO_SCHEMA}.key_of(row_data jsonb, key_columns text[]) returns jsonb
-language sql immutable parallel safe as $$
-    select jsonb_object_agg(key_column, row_data -> key_column) from unnest(key_columns) as key_column
-$$;
-comment on function {DEMO_SCHEMA}.key_of(jsonb, text[]) is
-    'The primary key part of a row as jsonb: {{column: value}} for each key column.';
-
-create or replace function {DEMO_SCHEMA}.record_change() returns trigger
-language plpgsql as $$
-declare
-    v_sim_date date := nullif(current_setting('demo.sim_date', true), '')::date;
-    v_deleted_at timestamptz := coalesce(nullif(current_setting('demo.sim_time', true), '')::timestamptz, now());
-    v_recorded bigint;
-    v_expected bigint;
-begin
-    if tg_op = 'INSERT' then
-        insert into {DEMO_SCHEMA}.truth_log (sim_date, table_name, key, operation, changed_at, before, after)
-        select
-            v_sim_date, tg_table_name, {DEMO_SCHEMA}.key_of(changes.row_data, tg_argv), 'insert',
-            (changes.row_data ->> 'updated_at')::timestamptz, null, changes.row_data
-        from (select to_jsonb(inserted) as row_data from new_rows as inserted) as changes
-        order by (changes.row_data ->> 'updated_at')::timestamptz, {DEMO_SCHEMA}.key_of(changes.row_data, tg_argv);
-    elsif tg_op = 'UPDATE' then
-        insert into {DEMO_SCHEMA}.truth_log (sim_date, table_name, key, operation, changed_at, before, after)
-        select
-            v_sim_date, tg_table_name, after_rows.key, 'update',
-            (after_rows.row_data ->> 'updated_at')::timestamptz, before_rows.row_data, after_rows.row_data
-        from (
-            select {DEMO_SCHEMA}.key_of(row_data, tg_argv) as key, row_data
-            from (select to_jsonb(old_row) as row_data from old_rows as old_row) as old_data
-        ) as before_rows
-        inner join (
-            select {DEMO_SCHEMA}.key_of(row_data, tg_argv) as key, row_data
-            from (select to_jsonb(new_row) as row_data from new_rows as new_row) as new_data
-        ) as after_rows on after_rows.key = before_rows.key
-        order by (after_rows.row_data ->> 'updated_at')::timestamptz, after_rows.key;
-        get diagnostics v_recorded = row_count;
-        select count(*) into v_expected from new_rows;
-        if v_recorded <> v_expected then
-            raise exception 'demo.truth_log: an update of %.% changed a primary key (% of % rows matched); '
-                'the truth log records changes by key, so change a key by delete and insert',
-                tg_table_schema, tg_table_name, v_recorded, v_expected;
-        end if;
-    else
-        insert into {DEMO_SCHEMA}.truth_log (sim_date, table_name, key, operation, changed_at, before, after)
-        select
-            v_sim_date, tg_table_name, {DEMO_SCHEMA}.key_of(changes.row_data, tg_argv), 'delete', v_deleted_at,
-            changes.row_data, null
-        from (select to_jsonb(deleted) as row_data from old_rows as deleted) as changes
-        order by {DEMO_SCHEMA}.key_of(changes.row_data, tg_argv);
-    end if;
-    return null;
-end
-$$;
-comment on function {DEMO_SCHEMA}.record_change() is
-    'Statement-level trigger of every tpch table: records each changed row in demo.truth_log. '
-    'Arguments: the primary key columns.';
-
-create or replace function {DEMO_SCHEMA}.refuse_truncate() returns trigger
-language plpgsql as $$
-begin
-    raise exception 'truncate of %.% would bypass demo.truth_log; delete the rows instead',
-        tg_table_schema, tg_table_name;
-end
-$$;
-"""
-
-_TRIGGER_SQL = """
-create or replace trigger demo_truth_log_insert after insert on {table}
-    referencing new table as new_rows for each statement execute function {demo}.record_change({keys});
-create or replace trigger demo_truth_log_update after update on {table}
-    referencing old table as old_rows new table as new_rows
-    for each statement execute function {demo}.record_change({keys});
-create or replace trigger demo_truth_log_delete after delete on {table}
-    referencing old table as old_rows for each statement execute function {demo}.record_change({keys});
-create or replace trigger demo_truth_log_truncate before truncate on {table}
-    for each statement execute function {demo}.refuse_truncate();
 """
 
 _OPEN_LINES_INDEX = (
@@ -294,52 +206,20 @@ have a receipt date, so the index holds only the simulator's open lines)."""
 
 
 def install(cur: Cursor) -> None:
-    """Create (or bring up to date) the truth log, the clock, the pending customers and the triggers.
+    """Create (or bring up to date) the truth log and its triggers, the clock and the pending customers.
 
-    Idempotent; ``demo_source.init`` calls it for a new source and :func:`advance` before every run (a source
-    an older version created gets what it lacks). Triggers and the index are created only when missing: creating
-    them locks the table against autovacuum, which yields only after ``deadlock_timeout`` (seconds at SF 1).
+    Idempotent; ``demo.source.init`` calls it for a new source and :func:`advance` before every run (a source
+    an older version created gets what it lacks). The index is created only when missing: creating it locks the
+    table against autovacuum, which yields only after ``deadlock_timeout`` (seconds at SF 1).
     """
-    cur.execute(_INSTALL_SQL)
-    cur.execute(
-        """select relname, count(*) from pg_trigger
-           inner join pg_class on pg_class.oid = tgrelid
-           inner join pg_namespace on pg_namespace.oid = relnamespace
-           where nspname = %s and tgname like 'demo\\_truth\\_log\\_%%' group by relname""",
-        (SOURCE_SCHEMA,))
-    installed = dict(cur.fetchall())
-    for table in TABLES:
-        if installed.get(table) != _TRIGGER_SQL.count("create or replace trigger"):
-            keys = ", ".join(f"'{column}'" for column in PRIMARY_KEYS[table])
-            cur.execute(_TRIGGER_SQL.format(table=f"{SOURCE_SCHEMA}.{table}", demo=DEMO_SCHEMA, keys=keys))
+    truth_log.install(cur)
+    cur.execute(_STATE_SQL)
     cur.execute("select to_regclass(%s) is null", (f"{SOURCE_SCHEMA}.lineitem_open_idx",))
     if cur.fetchone()[0]:
         cur.execute(_OPEN_LINES_INDEX)
 
 
-# -- reading and refusing ----------------------------------------------------------------------------------
-
-def require_demo_source(cur: Cursor, loc: Location) -> None:
-    """Raise IngestError unless the demo source created this database's tpch schema (demo.settings exists)."""
-    if not is_demo_source(cur):
-        raise IngestError(
-            f"the {loc.describe()} was not created by the demo source (no {DEMO_SCHEMA}.settings table): "
-            f"the simulator refuses to change a source it did not create. "
-            f"Create one with `python ingest/demo_source.py init`."
-        )
-
-
-def check_tables(tables: Iterable[str], known: Iterable[str] = TABLES) -> list[str]:
-    """Return ``tables`` as a list, or raise IngestError naming every unknown table and the known ones."""
-    names = list(tables)
-    allowed = list(known)
-    unknown = [name for name in names if name not in allowed]
-    if unknown:
-        raise IngestError(
-            f"unknown table{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}: "
-            f"expected one of {', '.join(allowed)}"
-        )
-    return names
+# -- reading ----------------------------------------------------------------------------------------------
 
 
 def simulated_date(cur: Cursor) -> date | None:
@@ -349,70 +229,6 @@ def simulated_date(cur: Cursor) -> date | None:
         return None
     cur.execute(f"select max(sim_date) from {DEMO_SCHEMA}.clock")
     return cur.fetchone()[0]
-
-
-def truth_log_counts(cur: Cursor) -> dict[str, int]:
-    """Rows of demo.truth_log per operation (empty before the simulator was installed)."""
-    cur.execute("select to_regclass(%s) is not null", (f"{DEMO_SCHEMA}.truth_log",))
-    if not cur.fetchone()[0]:
-        return {}
-    cur.execute(f"select operation, count(*) from {DEMO_SCHEMA}.truth_log group by operation order by operation")
-    return dict(cur.fetchall())
-
-
-@dataclass(frozen=True)
-class Change:
-    """One row of demo.truth_log."""
-
-    change_id: int
-    sim_date: date | None
-    table_name: str
-    key: dict[str, Any]
-    operation: str
-    changed_at: datetime
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
-
-
-def changes(table: str, sim_date: date | None = None, loc: Location | None = None) -> list[Change]:
-    """The recorded changes of one tpch table (of one simulated day if given), in the order they were made."""
-    check_tables([table])
-    loc = loc or location("source")
-    with contextlib.closing(connect(loc)) as conn, conn.cursor() as cur:
-        require_demo_source(cur, loc)
-        cur.execute(
-            f"select change_id, sim_date, table_name, key, operation, changed_at, before, after "
-            f"from {DEMO_SCHEMA}.truth_log where table_name = %s and (%s::date is null or sim_date = %s) "
-            f"order by change_id",
-            (table, sim_date, sim_date),
-        )
-        return [Change(*row) for row in cur.fetchall()]
-
-
-def checksums(tables: Sequence[str] | None = None, loc: Location | None = None) -> dict[str, str]:
-    """md5 over the ordered rows of each table: the tpch tables and the simulator's truth_log, clock and
-    pending_customer. Two sources are identical when their checksums are. Rows are streamed, so it works at
-    any scale factor."""
-    known = [*TABLES, *DEMO_TABLES]
-    names = check_tables([tables] if isinstance(tables, str) else tables or known, known)
-    loc = loc or location("source")
-    result: dict[str, str] = {}
-    with contextlib.closing(connect(loc)) as conn:
-        with conn.cursor() as cur:
-            require_demo_source(cur, loc)
-        for name in names:
-            if name in DEMO_TABLES:
-                relation, order = f"{DEMO_SCHEMA}.{name}", DEMO_TABLES[name]
-            else:
-                relation, order = f"{SOURCE_SCHEMA}.{name}", ", ".join(PRIMARY_KEYS[name])
-            digest = hashlib.md5(usedforsecurity=False)
-            with conn.cursor(name=f"checksum_{name}") as cur:
-                cur.itersize = 20_000
-                cur.execute(f"select md5(t::text) from {relation} as t order by {order}")
-                for (row_hash,) in cur:
-                    digest.update(row_hash.encode())
-            result[name] = digest.hexdigest()
-    return result
 
 
 # -- the simulated clock -----------------------------------------------------------------------------------
@@ -448,6 +264,7 @@ class Clock:
 
 # -- one simulated day -------------------------------------------------------------------------------------
 
+
 @dataclass
 class DayReport:
     """What one simulated day did: counts per event, the truth log rows it wrote, and how long it took."""
@@ -460,8 +277,10 @@ class DayReport:
 
     def describe(self) -> str:
         events = ", ".join(f"{name.replace('_', ' ')} {count}" for name, count in self.events.items())
-        return (f"{self.sim_date} (day {self.day_number}): {events}; "
-                f"{self.logged_changes} changes logged in {self.seconds:.2f} s")
+        return (
+            f"{self.sim_date} (day {self.day_number}): {events}; "
+            f"{self.logged_changes} changes logged in {self.seconds:.2f} s"
+        )
 
 
 def _scaled(figure: int, scale_factor: float) -> int:
@@ -504,8 +323,12 @@ class _Day:
             return
         names = [*rows[0], "created_at", "updated_at"]
         values = [(*row.values(), stamp, stamp) for row, stamp in zip(rows, stamps, strict=True)]
-        execute_values(self.cur, f"insert into {SOURCE_SCHEMA}.{table} ({', '.join(names)}) values %s",
-                       values, page_size=len(values))
+        execute_values(
+            self.cur,
+            f"insert into {SOURCE_SCHEMA}.{table} ({', '.join(names)}) values %s",
+            values,
+            page_size=len(values),
+        )
 
     def update(self, table: str, rows: list[Row], stamps: list[datetime]) -> None:
         """Update rows by primary key: each dict holds the key and the new values of the same columns."""
@@ -523,11 +346,15 @@ class _Day:
             self.cur,
             f"update {SOURCE_SCHEMA}.{table} as target set {assignments} "
             f"from (values %s) as changed ({', '.join(names)}) where {matches}",
-            values, template=template, page_size=len(values),
+            values,
+            template=template,
+            page_size=len(values),
         )
         if self.cur.rowcount != len(rows):
-            raise IngestError(f"the simulator meant to update {len(rows)} rows of {SOURCE_SCHEMA}.{table} "
-                              f"on {self.sim_date} but {self.cur.rowcount} matched")
+            raise IngestError(
+                f"the simulator meant to update {len(rows)} rows of {SOURCE_SCHEMA}.{table} "
+                f"on {self.sim_date} but {self.cur.rowcount} matched"
+            )
 
     def delete(self, table: str, condition: str, params: Sequence[Any]) -> int:
         """Delete the rows matching ``condition``, all at one simulated instant (a delete writes no updated_at)."""
@@ -606,7 +433,9 @@ class _Day:
         columns = list(COLUMN_TYPES["customer"])
         arriving = self.rows(
             f"select {', '.join(columns)} from {DEMO_SCHEMA}.pending_customer "
-            f"where arrives_on <= %s order by c_custkey", (self.sim_date,))
+            f"where arrives_on <= %s order by c_custkey",
+            (self.sim_date,),
+        )
         self.insert("customer", arriving, self.clock.stamps(len(arriving), 30))
         self.cur.execute(f"delete from {DEMO_SCHEMA}.pending_customer where arrives_on <= %s", (self.sim_date,))
         self.note("late_customers_arrived", len(arriving))
@@ -617,14 +446,16 @@ class _Day:
         self.customers = [key for (key,) in self.cur.fetchall()]
         self.cur.execute(
             f"select p_partkey from {SOURCE_SCHEMA}.part as part where exists "
-            f"(select from {SOURCE_SCHEMA}.partsupp where ps_partkey = p_partkey) order by p_partkey")
+            f"(select from {SOURCE_SCHEMA}.partsupp where ps_partkey = p_partkey) order by p_partkey"
+        )
         self.parts = [key for (key,) in self.cur.fetchall()]
 
     def purge_orders(self) -> None:
         """01:00, TPC-H RF2: hard-delete the closed orders with the lowest keys, lines first."""
         self.cur.execute(
             f"select o_orderkey from {SOURCE_SCHEMA}.orders where o_orderstatus = 'F' order by o_orderkey limit %s",
-            (self.count("purged_orders"),))
+            (self.count("purged_orders"),),
+        )
         keys = [key for (key,) in self.cur.fetchall()]
         if keys:
             self.note("lines_purged", self.delete("lineitem", "l_orderkey = any(%s::bigint[])", (keys,)))
@@ -634,11 +465,13 @@ class _Day:
         """06:00: lines shipped on an earlier day are received; some are returned."""
         shipped = self.rows(
             f"select l_orderkey, l_linenumber from {SOURCE_SCHEMA}.lineitem "
-            f"where l_receiptdate is null and l_shipdate < %s order by l_orderkey, l_linenumber", (self.sim_date,))
+            f"where l_receiptdate is null and l_shipdate < %s order by l_orderkey, l_linenumber",
+            (self.sim_date,),
+        )
         received = [
-            {**line, "l_receiptdate": self.sim_date,
-             "l_returnflag": "R" if self.rng.random() < RETURN_CHANCE else "A"}
-            for line in shipped if self.rng.random() < RECEIPT_CHANCE
+            {**line, "l_receiptdate": self.sim_date, "l_returnflag": "R" if self.rng.random() < RETURN_CHANCE else "A"}
+            for line in shipped
+            if self.rng.random() < RECEIPT_CHANCE
         ]
         self.update("lineitem", received, self.clock.stamps(len(received), 60))
         self.note("lines_received", len(received))
@@ -650,9 +483,14 @@ class _Day:
         waiting = self.rows(
             f"select l_orderkey, l_linenumber from {SOURCE_SCHEMA}.lineitem "
             f"where l_receiptdate is null and l_shipdate is null and created_at < %s "
-            f"order by l_orderkey, l_linenumber", (midnight,))
-        shipped = [{**line, "l_shipdate": self.sim_date, "l_linestatus": "F"}
-                   for line in waiting if self.rng.random() < SHIP_CHANCE]
+            f"order by l_orderkey, l_linenumber",
+            (midnight,),
+        )
+        shipped = [
+            {**line, "l_shipdate": self.sim_date, "l_linestatus": "F"}
+            for line in waiting
+            if self.rng.random() < SHIP_CHANCE
+        ]
         self.update("lineitem", shipped, self.clock.stamps(len(shipped), 60))
         self.note("lines_shipped", len(shipped))
         return sorted({line["l_orderkey"] for line in shipped})
@@ -668,9 +506,13 @@ class _Day:
                             else 'P' end as status
                 from {SOURCE_SCHEMA}.orders inner join {SOURCE_SCHEMA}.lineitem on l_orderkey = o_orderkey
                 where o_orderkey = any(%s::bigint[]) group by o_orderkey, o_orderstatus order by o_orderkey""",
-            (orders,))
-        changed = [{"o_orderkey": row["o_orderkey"], "o_orderstatus": row["status"]}
-                   for row in statuses if row["status"] != row["o_orderstatus"]]
+            (orders,),
+        )
+        changed = [
+            {"o_orderkey": row["o_orderkey"], "o_orderstatus": row["status"]}
+            for row in statuses
+            if row["status"] != row["o_orderstatus"]
+        ]
         self.update("orders", changed, self.clock.stamps(len(changed), 30))
         self.note("orders_partly_shipped", sum(row["o_orderstatus"] == "P" for row in changed))
         self.note("orders_fulfilled", sum(row["o_orderstatus"] == "F" for row in changed))
@@ -678,10 +520,14 @@ class _Day:
     def new_customer(self, key: int) -> Row:
         nation = self.rng.randrange(NATIONS)
         return {
-            "c_custkey": key, "c_name": f"Customer#{key:09d}", "c_address": self.address(),
-            "c_nationkey": nation, "c_phone": self.phone(nation),
+            "c_custkey": key,
+            "c_name": f"Customer#{key:09d}",
+            "c_address": self.address(),
+            "c_nationkey": nation,
+            "c_phone": self.phone(nation),
             "c_acctbal": Decimal(self.rng.randint(-99_999, 999_999)) / 100,
-            "c_mktsegment": self.rng.choice(SEGMENTS), "c_comment": self.comment(117),
+            "c_mktsegment": self.rng.choice(SEGMENTS),
+            "c_comment": self.comment(117),
         }
 
     def plan_orders(self) -> tuple[list[Row], list[list[int]]]:
@@ -690,8 +536,10 @@ class _Day:
         total = max(1, self.rng.randint(round(mean * 0.8), round(mean * 1.2)))
         self.cur.execute(f"select coalesce(max(o_orderkey), 0) from {SOURCE_SCHEMA}.orders")
         next_order = self.cur.fetchone()[0] + 1
-        self.cur.execute(f"select greatest((select max(c_custkey) from {SOURCE_SCHEMA}.customer), "
-                         f"(select max(c_custkey) from {DEMO_SCHEMA}.pending_customer), 0)")
+        self.cur.execute(
+            f"select greatest((select max(c_custkey) from {SOURCE_SCHEMA}.customer), "
+            f"(select max(c_custkey) from {DEMO_SCHEMA}.pending_customer), 0)"
+        )
         next_customer = self.cur.fetchone()[0] + 1
         newcomers = set(self.rng.sample(range(total), min(total, self.count("late_customer_orders"))))
         clerks = max(1, round(self.scale_factor * 1000))
@@ -704,18 +552,26 @@ class _Day:
             else:
                 customer = self.rng.choice(self.customers)
             late = self.rng.random() < LATE_ORDER_SHARE
-            orders.append({
-                "o_orderkey": next_order + position, "o_custkey": customer, "o_orderstatus": "O",
-                "o_orderdate": self.sim_date - timedelta(days=self.rng.randint(1, 5) if late else 0),
-                "o_orderpriority": self.rng.choice(PRIORITIES), "o_clerk": f"Clerk#{self.rng.randint(1, clerks):09d}",
-                "o_shippriority": 0, "o_comment": self.comment(79),
-            })
+            orders.append(
+                {
+                    "o_orderkey": next_order + position,
+                    "o_custkey": customer,
+                    "o_orderstatus": "O",
+                    "o_orderdate": self.sim_date - timedelta(days=self.rng.randint(1, 5) if late else 0),
+                    "o_orderpriority": self.rng.choice(PRIORITIES),
+                    "o_clerk": f"Clerk#{self.rng.randint(1, clerks):09d}",
+                    "o_shippriority": 0,
+                    "o_comment": self.comment(79),
+                }
+            )
             parts.append(self.rng.sample(self.parts, min(len(self.parts), self.rng.randint(1, 7))))
             self.note("late_orders", int(late))
         if pending:
-            execute_values(self.cur, f"insert into {DEMO_SCHEMA}.pending_customer "
-                                     f"({', '.join(pending[0])}, arrives_on) values %s",
-                           [(*row.values(), self.sim_date + timedelta(days=1)) for row in pending])
+            execute_values(
+                self.cur,
+                f"insert into {DEMO_SCHEMA}.pending_customer ({', '.join(pending[0])}, arrives_on) values %s",
+                [(*row.values(), self.sim_date + timedelta(days=1)) for row in pending],
+            )
         self.note("orders_with_late_customer", len(pending))
         return orders, parts
 
@@ -729,14 +585,26 @@ class _Day:
             tax = Decimal(self.rng.randint(0, 8)) / 100
             extended = quantity * price
             total += extended * (1 + tax) * (1 - discount)
-            lines.append({
-                "l_orderkey": order["o_orderkey"], "l_partkey": part, "l_suppkey": supplier, "l_linenumber": number,
-                "l_quantity": quantity, "l_extendedprice": extended, "l_discount": discount, "l_tax": tax,
-                "l_returnflag": "N", "l_linestatus": "O", "l_shipdate": None,
-                "l_commitdate": order["o_orderdate"] + timedelta(days=self.rng.randint(30, 90)),
-                "l_receiptdate": None, "l_shipinstruct": self.rng.choice(SHIP_INSTRUCTIONS),
-                "l_shipmode": self.rng.choice(SHIP_MODES), "l_comment": self.comment(44),
-            })
+            lines.append(
+                {
+                    "l_orderkey": order["o_orderkey"],
+                    "l_partkey": part,
+                    "l_suppkey": supplier,
+                    "l_linenumber": number,
+                    "l_quantity": quantity,
+                    "l_extendedprice": extended,
+                    "l_discount": discount,
+                    "l_tax": tax,
+                    "l_returnflag": "N",
+                    "l_linestatus": "O",
+                    "l_shipdate": None,
+                    "l_commitdate": order["o_orderdate"] + timedelta(days=self.rng.randint(30, 90)),
+                    "l_receiptdate": None,
+                    "l_shipinstruct": self.rng.choice(SHIP_INSTRUCTIONS),
+                    "l_shipmode": self.rng.choice(SHIP_MODES),
+                    "l_comment": self.comment(44),
+                }
+            )
         order["o_totalprice"] = _money(total)
         return lines
 
@@ -744,8 +612,9 @@ class _Day:
         """09:00-17:00, TPC-H RF1: new orders in hourly waves; returns the stock left of each pair they took."""
         orders, parts = self.plan_orders()
         suppliers = self.suppliers_of(part for order_parts in parts for part in order_parts)
-        lines = [self.plan_lines(order, order_parts, suppliers)
-                 for order, order_parts in zip(orders, parts, strict=True)]
+        lines = [
+            self.plan_lines(order, order_parts, suppliers) for order, order_parts in zip(orders, parts, strict=True)
+        ]
         pairs = sorted({(line["l_partkey"], line["l_suppkey"]) for order_lines in lines for line in order_lines})
         stock = self.stock_of(pairs)
         waves = min(ORDER_WAVES, len(orders))
@@ -761,8 +630,10 @@ class _Day:
                 taken[line["l_partkey"], line["l_suppkey"]] += line["l_quantity"]
             for pair, quantity in taken.items():
                 stock[pair] -= quantity
-            moved = [{"ps_partkey": part, "ps_suppkey": supplier, "ps_availqty": stock[part, supplier]}
-                     for part, supplier in sorted(taken)]
+            moved = [
+                {"ps_partkey": part, "ps_suppkey": supplier, "ps_availqty": stock[part, supplier]}
+                for part, supplier in sorted(taken)
+            ]
             self.update("partsupp", moved, self.clock.stamps(len(moved), 10))
         self.note("orders_entered", len(orders))
         self.note("lines_entered", sum(map(len, lines)))
@@ -774,7 +645,8 @@ class _Day:
         self.cur.execute(
             f"select ps_partkey, ps_suppkey, ps_availqty from {SOURCE_SCHEMA}.partsupp "
             f"where (ps_partkey, ps_suppkey) in (select * from unnest(%s::integer[], %s::integer[]))",
-            ([part for part, _ in pairs], [supplier for _, supplier in pairs]))
+            ([part for part, _ in pairs], [supplier for _, supplier in pairs]),
+        )
         return {(part, supplier): quantity for part, supplier, quantity in self.cur.fetchall()}
 
     def restock(self, stock: dict[tuple[int, int], int]) -> None:
@@ -782,9 +654,14 @@ class _Day:
         low = {pair for pair, quantity in stock.items() if quantity < LOW_STOCK}
         pairs = sorted(low | set(self.random_partsupp(self.count("restocks"))))
         current = self.stock_of(pairs)
-        restocked = [{"ps_partkey": part, "ps_suppkey": supplier,
-                      "ps_availqty": current[part, supplier] + self.rng.randint(100, 2000)}
-                     for part, supplier in pairs]
+        restocked = [
+            {
+                "ps_partkey": part,
+                "ps_suppkey": supplier,
+                "ps_availqty": current[part, supplier] + self.rng.randint(100, 2000),
+            }
+            for part, supplier in pairs
+        ]
         self.update("partsupp", restocked, self.clock.stamps(len(restocked), 30))
         self.note("partsupp_restocked", len(restocked))
 
@@ -812,7 +689,8 @@ class _Day:
             for row in self.rows(
                 f"select {', '.join(columns)} from {SOURCE_SCHEMA}.{table} "
                 f"where ({', '.join(key_columns)}) in (select * from unnest({arrays}))",
-                [[key[index] for key in keys] for index in range(len(key_columns))])
+                [[key[index] for key in keys] for index in range(len(key_columns))],
+            )
         }
         changer = getattr(self, f"change_{table}")
         changed: list[tuple[tuple[int, ...], Row]] = []
@@ -876,7 +754,9 @@ class _Day:
         candidates = self.rng.sample(self.customers[:-1], min(len(self.customers) - 1, 20 * wanted))
         self.cur.execute(
             f"select distinct o_custkey from {SOURCE_SCHEMA}.orders "
-            f"where o_custkey = any(%s::integer[]) and o_orderstatus <> 'F'", (candidates,))
+            f"where o_custkey = any(%s::integer[]) and o_orderstatus <> 'F'",
+            (candidates,),
+        )
         busy = {key for (key,) in self.cur.fetchall()}
         chosen = [key for key in candidates if key not in busy][:wanted]
         if chosen:
@@ -885,12 +765,14 @@ class _Day:
 
 # -- advancing ---------------------------------------------------------------------------------------------
 
+
 def _settings(cur: Cursor) -> tuple[float, int]:
     cur.execute(f"select scale_factor, seed from {DEMO_SCHEMA}.settings")
     row = cur.fetchone()
     if row is None:
-        raise IngestError(f"{DEMO_SCHEMA}.settings is empty: recreate the demo source with "
-                          f"`python ingest/demo_source.py init`")
+        raise IngestError(
+            f"{DEMO_SCHEMA}.settings is empty: recreate the demo source with `python demo/source.py init`"
+        )
     return float(row[0]), int(row[1])
 
 
@@ -899,8 +781,10 @@ def _simulate_day(cur: Cursor, seed: int, scale_factor: float) -> DayReport:
     cur.execute(f"lock table {DEMO_SCHEMA}.clock in exclusive mode")
     sim_date = (simulated_date(cur) or LAST_TPCH_ORDER_DATE) + timedelta(days=1)
     # A rolled-back day has used sequence numbers; restart after the last kept change so ids stay deterministic.
-    cur.execute(f"select setval(pg_get_serial_sequence('{DEMO_SCHEMA}.truth_log', 'change_id'), "
-                f"coalesce(max(change_id), 0) + 1, false) from {DEMO_SCHEMA}.truth_log")
+    cur.execute(
+        f"select setval(pg_get_serial_sequence('{DEMO_SCHEMA}.truth_log', 'change_id'), "
+        f"coalesce(max(change_id), 0) + 1, false) from {DEMO_SCHEMA}.truth_log"
+    )
     report = _Day(cur, sim_date, seed, scale_factor).run()
     cur.execute(f"select count(*) from {DEMO_SCHEMA}.truth_log where sim_date = %s", (sim_date,))
     report.logged_changes = cur.fetchone()[0]
@@ -938,9 +822,3 @@ def advance(days: int = 1, seed: int | None = None, loc: Location | None = None)
     finally:
         conn.close()
     return reports
-
-
-def describe_counts(counts: dict[str, int]) -> str:
-    """'12 changes (delete 1, insert 5, update 6)' for truth_log_counts()."""
-    details = ", ".join(f"{operation} {count}" for operation, count in counts.items())
-    return f"{sum(counts.values())} changes" + (f" ({details})" if details else "")

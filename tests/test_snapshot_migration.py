@@ -1,0 +1,180 @@
+"""Snapshots built by the earlier code keep every version when this code first builds over them.
+
+Before the staging models became the snapshots' input, the snapshots read ephemeral base models with the
+source's column names and raw's types (c_custkey bigint, c_acctbal numeric(38, 9)...). A snapshot is never
+rebuilt, so the on-run-start hook migrate_legacy_snapshot_columns() renames those columns in place. Proven
+here for real: the earlier code (its commit, unpacked with ``git archive``) snapshots a demo warehouse twice,
+a day apart (history and deletion records), then this code's ``dbt build`` runs over it. Every legacy row must
+come through unchanged under staging's names (written out in helpers.STAGING_COLUMNS, independently of the
+migration) with staging's types; a second build must change nothing; a further day must add versions to the
+same keys (one current row per key) without touching the old ones. A value the new type cannot hold stops the
+build with a message and changes nothing.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import tarfile
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+from helpers import STAGING_COLUMNS, dbt, execute, python, query, run, source_types
+
+from ingest.config import ROOT
+
+pytestmark = pytest.mark.slow
+
+LEGACY_COMMIT = "c363948"
+"""The last commit whose snapshots read base_tpch__<entity> with the source's column names."""
+ENTITIES = ("customer", "supplier", "part", "partsupp")
+KEYS = {
+    "customer": ["customer_id"],
+    "supplier": ["supplier_id"],
+    "part": ["part_id"],
+    "partsupp": ["part_id", "supplier_id"],
+}
+
+
+def snapshot(table: str) -> str:
+    return f"snapshots.snp_tpch__{table}"
+
+
+def rows(dbs, table: str) -> list[dict]:
+    """Every row of a snapshot, with staging's column names (legacy names renamed by helpers.STAGING_COLUMNS),
+    numbers as Decimal so numeric(38, 9) and numeric(15, 2) compare by value, sorted."""
+    renamed = STAGING_COLUMNS[table]
+    found = []
+    for (text,) in query(dbs.warehouse, f"select to_jsonb(row_data)::text from {snapshot(table)} as row_data"):
+        row = json.loads(text, parse_float=Decimal)
+        found.append({renamed.get(column, column): value for column, value in row.items()})
+    return sorted(found, key=lambda row: json.dumps(row, sort_keys=True, default=str))
+
+
+def legacy_project(tmp_path_factory: pytest.TempPathFactory):
+    """The earlier code's tree, unpacked from git into a scratch folder."""
+    folder = tmp_path_factory.mktemp("legacy_project")
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", LEGACY_COMMIT], cwd=ROOT, capture_output=True, check=False
+    )
+    assert archive.returncode == 0, (
+        f"git archive {LEGACY_COMMIT} failed: this test builds snapshots with that commit's code and needs the "
+        f"repository's history (a shallow clone: git fetch --unshallow). {archive.stderr.decode()[-500:]}"
+    )
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(folder, filter="data")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def migrated(fresh_databases, tmp_path_factory):
+    dbs = fresh_databases("migration")
+    legacy = legacy_project(tmp_path_factory)
+    legacy_snapshot = dbt("snapshot", "--project-dir", str(legacy), "--profiles-dir", str(legacy))
+    run(python("ingest/demo_source.py", "init", "--scale-factor", "0.01"), dbs.env)
+    run(python("ingest/run.py"), dbs.env)
+    run(legacy_snapshot, dbs.env)
+    run(python("ingest/demo_source.py", "advance", "--days", "1"), dbs.env)
+    run(python("ingest/run.py"), dbs.env)
+    run(legacy_snapshot, dbs.env)
+    legacy_columns = {table: list(source_types(dbs.warehouse, "snapshots", f"snp_tpch__{table}")) for table in ENTITIES}
+    before = {table: rows(dbs, table) for table in ENTITIES}
+
+    # A value numeric(15, 2) cannot hold: the build stops before changing anything.
+    execute(
+        dbs.warehouse,
+        f"update {snapshot('customer')} set c_acctbal = c_acctbal + 0.001 "
+        "where c_custkey in (select min(c_custkey) from snapshots.snp_tpch__customer)",
+    )
+    refused = run(dbt("build"), dbs.env, check=False)
+    after_refusal = {table: list(source_types(dbs.warehouse, "snapshots", f"snp_tpch__{table}")) for table in ENTITIES}
+    execute(dbs.warehouse, f"update {snapshot('customer')} set c_acctbal = round(c_acctbal, 2)")
+
+    first = run(dbt("build"), dbs.env)
+    after_first = {table: rows(dbs, table) for table in ENTITIES}
+    second = run(dbt("build"), dbs.env)
+    after_second = {table: rows(dbs, table) for table in ENTITIES}
+    return SimpleNamespace(
+        dbs=dbs,
+        legacy_columns=legacy_columns,
+        before=before,
+        refused=refused,
+        after_refusal=after_refusal,
+        first=first,
+        after_first=after_first,
+        second=second,
+        after_second=after_second,
+    )
+
+
+def test_the_legacy_code_built_snapshots_with_source_names_and_history(migrated):
+    legacy_columns, before = migrated.legacy_columns, migrated.before
+    assert "c_custkey" in legacy_columns["customer"] and "ps_supplycost" in legacy_columns["partsupp"]
+    deleted = sum(row["dbt_is_deleted"] == "True" for row in before["customer"])
+    keys = {row["customer_id"] for row in before["customer"]}
+    assert len(before["customer"]) > len(keys) and deleted > 0, (
+        f"customer: {len(before['customer'])} rows, {len(keys)} keys, {deleted} deletion records: "
+        "the legacy snapshot should hold history and deletion records to migrate"
+    )
+
+
+def test_a_value_the_new_type_cannot_hold_stops_the_build_and_changes_nothing(migrated):
+    refused = migrated.refused
+    output = refused.stdout + refused.stderr
+    assert refused.returncode != 0
+    assert "snp_tpch__customer" in output and "c_acctbal: 1 row(s)" in output and "numeric(15,2)" in output, output[
+        -3000:
+    ]
+    assert migrated.after_refusal == migrated.legacy_columns
+
+
+@pytest.mark.parametrize("table", ENTITIES)
+def test_every_legacy_version_survives_the_first_build(migrated, table):
+    before, after_first = migrated.before, migrated.after_first
+    assert "Migrating legacy snapshot columns" in migrated.first.stdout
+    assert after_first[table] == before[table], (
+        f"{snapshot(table)}: {len(before[table])} legacy rows, {len(after_first[table])} after the build; "
+        f"first legacy row missing: {next((r for r in before[table] if r not in after_first[table]), None)}"
+    )
+
+
+@pytest.mark.parametrize("table", ENTITIES)
+def test_migrated_columns_have_the_names_and_types_of_staging(migrated, table):
+    dbs = migrated.dbs
+    staging = source_types(dbs.warehouse, "staging", f"stg_tpch__{table}")
+    migrated_types = source_types(dbs.warehouse, "snapshots", f"snp_tpch__{table}")
+    assert {column: migrated_types.get(column) for column in staging} == staging
+
+
+def test_a_second_build_migrates_nothing_and_changes_nothing(migrated):
+    assert "Migrating legacy snapshot columns" not in migrated.second.stdout
+    assert migrated.after_second == migrated.after_first
+
+
+@pytest.mark.parametrize("table", ENTITIES)
+def test_a_new_day_continues_the_migrated_history(migrated, table):
+    dbs, before = migrated.dbs, migrated.before
+    if table == ENTITIES[0]:
+        run(python("ingest/demo_source.py", "advance", "--days", "1"), dbs.env)
+        run(python("ingest/run.py"), dbs.env)
+        run(dbt("build"), dbs.env)
+    now = rows(dbs, table)
+    missing = [row for row in before[table] if row not in now and row["dbt_valid_to"].startswith("9999")]
+    closed = [row for row in before[table] if row not in now and not row["dbt_valid_to"].startswith("9999")]
+    assert not closed, f"{snapshot(table)}: closed legacy versions changed, e.g. {closed[:2]}"
+    # A current legacy version may be closed by the new day (its dbt_valid_to set): the rest of it is unchanged.
+    for row in missing:
+        same = [other for other in now if {**other, "dbt_valid_to": None} == {**row, "dbt_valid_to": None}]
+        assert len(same) == 1, f"{snapshot(table)}: the current legacy version {row} is gone"
+    key = ", ".join(KEYS[table])
+    wrong = query(
+        dbs.warehouse,
+        f"""
+        select {key}, count(*) from {snapshot(table)}
+        where dbt_valid_to = '9999-12-31'::timestamp
+        group by {key} having count(*) <> 1 limit 5""",
+    )
+    assert not wrong, f"{snapshot(table)}: keys without exactly one current row: {wrong}"
+    assert len(now) > len(before[table]), f"{snapshot(table)}: the new day added no version"

@@ -6,7 +6,7 @@ nations as (
         nation_id,
         region_id,
         nation_name
-    from {{ ref('stg_tpch__nation') }}
+    from {{ ref('int_nation_screened') }}
 
 ),
 
@@ -15,7 +15,7 @@ regions as (
     select
         region_id,
         region_name
-    from {{ ref('stg_tpch__region') }}
+    from {{ ref('int_region_screened') }}
 
 ),
 

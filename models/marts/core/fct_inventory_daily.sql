@@ -32,7 +32,7 @@ partsupp_versions as (
 orders as (
 
     select order_date
-    from {{ ref('stg_tpch__orders') }}
+    from {{ ref('int_orders_screened') }}
 
 ),
 

@@ -13,7 +13,7 @@ orders as (
         order_status,
         total_price,
         order_date
-    from {{ ref('stg_tpch__orders') }}
+    from {{ ref('int_orders_screened') }}
 
 ),
 

@@ -37,7 +37,7 @@ order_ship_priorities as (
     select
         order_id,
         ship_priority
-    from {{ ref('stg_tpch__orders') }}
+    from {{ ref('int_orders_screened') }}
 
 ),
 

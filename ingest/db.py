@@ -246,7 +246,8 @@ def _explain(loc: Location, error: psycopg2.OperationalError) -> str:
     return (
         f"cannot reach the {loc.describe()}: {first_line}. "
         f"Check {prefix}_HOST / {prefix}_PORT (or PGHOST / PGPORT), or unset them to use the "
-        f"embedded server (python ingest/db.py start)."
+        f"embedded server (python ingest/db.py start); once it answers, run again: a run resumes where the last "
+        f"one stopped."
     )
 
 

@@ -2,10 +2,12 @@
     The error-event table (Kimball): one row per row and rule that broke it, with when it was first and last
     seen and when it was resolved. Incremental: each run marks the violations found now present (last seen
     now; first seen kept from the earliest run that saw them) and the open events no longer found resolved.
+    full_refresh=false: the events' history (first seen, resolved) cannot be rebuilt.
 -#}
 {{
     config(
         materialized='incremental',
+        full_refresh=false,
         incremental_strategy='merge',
         unique_key=['table_name', 'row_key', 'rule_name', 'column_name'],
         on_schema_change='fail',

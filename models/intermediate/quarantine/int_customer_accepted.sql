@@ -3,10 +3,13 @@
     breaks a quarantine rule never gets here, so the customer keeps its last good version (and the history never
     records the bad one) until the source corrects it; a customer deleted in the source leaves (post-hook), so
     the snapshot closes its history. Incremental: each run merges the screened rows that are new or changed.
+    full_refresh=false: rebuilt from today's screened rows it would lose the last good version of every key
+    quarantined now, which the snapshot would then record as deleted.
 -#}
 {{
     config(
         materialized='incremental',
+        full_refresh=false,
         incremental_strategy='merge',
         unique_key=['customer_id'],
         on_schema_change='append_new_columns',

@@ -1,6 +1,6 @@
 """Set up and run the whole project with nothing but Python 3.11+ and pip.
 
-    python3 quickstart.py          # set up, ingest the demo source, dbt build, dbt docs generate
+    python3 quickstart.py          # set up, ingest the demo source, dbt build, dbt docs generate + ERD
     python3 quickstart.py test     # set up, then the whole test suite (ruff, sqlfluff, dbt, pytest)
 
 Setting up means: a virtual environment in .venv with the pinned requirements.txt (reinstalled only when
@@ -95,10 +95,13 @@ def main(argv: list[str]) -> None:
     step(env, "python", "ingest/run.py")
     step(env, "dbt", "build")
     step(env, "dbt", "docs", "generate")
+    step(env, "python", "docs/erd.py")
     print(
         "\nDone: the demo source is landed in raw_tpch and the warehouse is built.\n"
-        "Open the documentation site:\n"
+        "Open the documentation site (overview, ERD of the star, owners, lineage):\n"
         "    . .venv/bin/activate && dbt docs serve        # then browse http://localhost:8080\n"
+        "Ask the semantic layer:\n"
+        "    mf query --metrics net_revenue --group-by metric_time__month,customer__market_segment\n"
         "Query the warehouse:\n"
         '    psql "$(.venv/bin/python ingest/db.py url warehouse)"',
         flush=True,

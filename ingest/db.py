@@ -3,6 +3,7 @@
 Command line::
 
     python ingest/db.py url source|warehouse   # start the embedded server if needed, print a psql URL
+    python ingest/db.py url warehouse --role tpch_reporter   # ... as one of the project's roles
     python ingest/db.py start|stop|status      # manage the embedded server
 
 The embedded server is PostgreSQL 16 from the ``pgserver`` wheel, listening on ``127.0.0.1:<port>`` (TCP,
@@ -21,6 +22,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 if __package__ in (None, ""):
@@ -30,6 +32,7 @@ import psycopg2
 import psycopg2.errors
 from psycopg2 import sql
 
+from ingest import roles
 from ingest.config import STATE_DIR, Location, location
 from ingest.errors import IngestError, explain_os_error
 
@@ -41,17 +44,18 @@ SYSTEM_USER = "pgserver"
 """PostgreSQL refuses to run as root; as root the server runs as this system user (pgserver's convention)."""
 
 HBA = """\
-# Written by ingest/db.py. The superuser 'postgres' is trusted on the loopback interface (the embedded
-# server is a local development database); every other role logs in with its password.
-host    all     postgres    127.0.0.1/32    trust
+# Written by ingest/db.py. The superuser 'postgres' and the project's roles (ingest/roles.py) are trusted on
+# the loopback interface (the embedded server is a local development database); every other role logs in
+# with its password.
+host    all     {trusted}    127.0.0.1/32    trust
 host    all     all         127.0.0.1/32    scram-sha-256
-"""
+""".format(trusted=",".join((roles.EMBEDDED_SUPERUSER, *roles.ROLES)))
 
 SERVER_SETTINGS = {
     "timezone": "UTC",
     "listen_addresses": "127.0.0.1",
     "unix_socket_directories": "",
-    # dlt merges delete with NOT IN (subquery); 4 MB of work_mem makes that quadratic (FACTS.md).
+    # dlt merges delete with NOT IN (subquery); 4 MB of work_mem makes that quadratic.
     "work_mem": "64MB",
     "maintenance_work_mem": "256MB",
     "max_wal_size": "2GB",
@@ -281,29 +285,34 @@ def explain_error(loc: Location, error: psycopg2.Error) -> str:
 
 
 def ensure_database(loc: Location) -> None:
-    """Create ``loc``'s database if it is missing, on the embedded server only."""
+    """Create ``loc``'s database if it is missing, and its roles' grants, on the embedded server only."""
     if not loc.embedded:
         return
     try:
-        conn = psycopg2.connect(**loc.connect_kwargs(dbname="postgres"))
+        conn = psycopg2.connect(**roles.admin(loc).connect_kwargs(dbname="postgres"))
     except psycopg2.OperationalError as error:
         raise IngestError(_explain(loc, error)) from None
     with contextlib.closing(conn):
         conn.autocommit = True
         with conn.cursor() as cur:
             cur.execute("select 1 from pg_database where datname = %s", (loc.dbname,))
-            if cur.fetchone() is not None:
-                return
-            try:
-                cur.execute(sql.SQL("create database {}").format(sql.Identifier(loc.dbname)))
-            except psycopg2.errors.InsufficientPrivilege:
-                raise IngestError(
-                    f"the {loc.side} database '{loc.dbname}' does not exist on the embedded server "
-                    f"{loc.host}:{loc.port}, and user '{loc.user}' may not create it. Create it once as the "
-                    f"superuser (run `python ingest/db.py start` without {loc.env_prefix}_USER / PGUSER set), or "
-                    f"set {loc.env_prefix}_DBNAME to an existing database."
-                ) from None
-            log.info("created database %s on the embedded server", loc.dbname)
+            if cur.fetchone() is None:
+                try:
+                    cur.execute(sql.SQL("create database {}").format(sql.Identifier(loc.dbname)))
+                except psycopg2.errors.InsufficientPrivilege:
+                    raise IngestError(
+                        f"the {loc.side} database '{loc.dbname}' does not exist on the embedded server "
+                        f"{loc.host}:{loc.port}, and user '{loc.user}' may not create it. Create it once as the "
+                        f"superuser (run `python ingest/db.py start` without {loc.env_prefix}_USER / PGUSER set), "
+                        f"or set {loc.env_prefix}_DBNAME to an existing database."
+                    ) from None
+                log.info("created database %s on the embedded server", loc.dbname)
+            hba = PGDATA / "pg_hba.conf"
+            if hba.exists() and hba.read_text() != HBA:
+                # A server started by an older version of the project: trust the project's roles too.
+                hba.write_text(HBA)
+                cur.execute("select pg_reload_conf()")
+    roles.provision(loc)
 
 
 def ensure_server(loc: Location) -> None:
@@ -348,6 +357,11 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     url = commands.add_parser("url", help="print a libpq URL (psql accepts it), starting the embedded server")
     url.add_argument("side", choices=["source", "warehouse"])
+    url.add_argument(
+        "--role",
+        choices=roles.ROLES,
+        help="connect as one of the project's roles (embedded warehouse; see ingest/roles.py)",
+    )
     commands.add_parser("start", help="start the embedded server (and create both databases)")
     commands.add_parser("stop", help="stop the embedded server")
     commands.add_parser("status", help="say whether the embedded server runs")
@@ -357,6 +371,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "url":
             loc = location(args.side)
             connect(loc).close()
+            if args.role:
+                loc = replace(loc, user=args.role, password="" if loc.embedded else loc.password)
             print(loc.url())
         elif args.command == "start":
             for side in ("source", "warehouse"):

@@ -319,6 +319,8 @@ def ensure_raw_indexes(warehouse: Location, keys: dict[str, list[str]]) -> None:
 
 def prepare_warehouse(warehouse: Location) -> None:
     """Pin the warehouse database's default time zone to UTC (where the user may), for dbt and for psql."""
+    if warehouse.embedded:
+        return  # roles.provision set it as the superuser (the loader role may not alter the database)
     with session(warehouse, autocommit=True) as conn, conn.cursor() as cur:
         try:
             cur.execute(f"alter database \"{warehouse.dbname}\" set timezone to 'UTC'")
@@ -524,7 +526,7 @@ def _extract(
     pipeline: dlt.Pipeline, resource: DltResource, name: str, source: Location, refresh: str | None = None
 ) -> None:
     try:
-        # parquet is loaded by the ADBC driver's COPY: about 2x faster than dlt's csv path (FACTS.md).
+        # parquet is loaded by the ADBC driver's COPY: about 2x faster than dlt's csv path.
         pipeline.extract(resource, refresh=refresh, loader_file_format="parquet")
     except Exception as error:
         raise IngestError(f"extracting source table {name} failed: {_explain_failure(error, source)}") from error

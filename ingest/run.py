@@ -20,7 +20,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ingest import deletes, pipeline, privileges
+from ingest import deletes, pipeline, privileges, roles
 from ingest.config import RAW_SCHEMA, STATE_DIR, TABLES, Location, location
 from ingest.errors import IngestError
 
@@ -124,7 +124,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(args: argparse.Namespace) -> int:
-    source, warehouse = location("source"), location("warehouse")
+    # On the embedded server the ingest writes as the loader role, which may write raw_tpch only (ingest/roles.py).
+    source, warehouse = location("source"), roles.as_role(location("warehouse"), roles.LOADER)
     try:
         if args.print_grants:
             print(privileges.grants_sql(source, warehouse), end="")

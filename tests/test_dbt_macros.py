@@ -28,6 +28,7 @@ import pytest
 import yaml
 from psycopg2 import sql
 
+from ingest import roles
 from ingest.config import ROOT, TABLES, location
 from ingest.db import ensure_server
 
@@ -131,6 +132,12 @@ def fixture_schema() -> Iterator[str]:
         with conn.cursor() as cur:
             cur.execute(sql.SQL("create schema {}").format(sql.Identifier(schema)))
             cur.execute(FIXTURE_TABLES.format(schema=schema))
+            # dbt runs as the transformer role on the embedded server (ingest/roles.py): let it read them.
+            cur.execute(
+                sql.SQL(
+                    "grant usage on schema {schema} to {role}; grant select on all tables in schema {schema} to {role}"
+                ).format(schema=sql.Identifier(schema), role=sql.Identifier(roles.TRANSFORMER))
+            )
         yield schema
     finally:
         with conn.cursor() as cur:

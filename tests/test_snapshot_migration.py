@@ -1,7 +1,7 @@
 """Snapshots built by the earlier code keep every version when this code first builds over them.
 
 Before the staging models became the snapshots' input, the snapshots read ephemeral base models with the
-source's column names and raw's types (c_custkey bigint, c_acctbal numeric(38, 9)...). A snapshot is never
+source's column names and raw's types (c_custkey bigint, c_name character varying...). A snapshot is never
 rebuilt, so the on-run-start hook migrate_legacy_snapshot_columns() renames those columns in place. Proven
 here for real: the earlier code (its commit, unpacked with ``git archive``) snapshots a demo warehouse twice,
 a day apart (history and deletion records), then this code's ``dbt build`` runs over it. Every legacy row must
@@ -44,7 +44,7 @@ def snapshot(table: str) -> str:
 
 def rows(dbs, table: str) -> list[dict]:
     """Every row of a snapshot, with staging's column names (legacy names renamed by helpers.STAGING_COLUMNS),
-    numbers as Decimal so numeric(38, 9) and numeric(15, 2) compare by value, sorted."""
+    numbers as Decimal so they compare by value whatever their scale, sorted."""
     renamed = STAGING_COLUMNS[table]
     found = []
     for (text,) in query(dbs.warehouse, f"select to_jsonb(row_data)::text from {snapshot(table)} as row_data"):
@@ -73,24 +73,25 @@ def migrated(fresh_databases, tmp_path_factory):
     dbs = fresh_databases("migration")
     legacy = legacy_project(tmp_path_factory)
     legacy_snapshot = dbt("snapshot", "--project-dir", str(legacy), "--profiles-dir", str(legacy))
-    run(python("ingest/demo_source.py", "init", "--scale-factor", "0.01"), dbs.env)
+    run(python("demo/source.py", "init", "--scale-factor", "0.01"), dbs.env)
     run(python("ingest/run.py"), dbs.env)
     run(legacy_snapshot, dbs.env)
-    run(python("ingest/demo_source.py", "advance", "--days", "1"), dbs.env)
+    run(python("demo/source.py", "advance", "--days", "1"), dbs.env)
     run(python("ingest/run.py"), dbs.env)
     run(legacy_snapshot, dbs.env)
     legacy_columns = {table: list(source_types(dbs.warehouse, "snapshots", f"snp_tpch__{table}")) for table in ENTITIES}
     before = {table: rows(dbs, table) for table in ENTITIES}
 
-    # A value numeric(15, 2) cannot hold: the build stops before changing anything.
+    # A value the new type cannot hold (a nation key beyond integer): the build stops before changing anything.
+    (scd_id, nation_id), *_ = query(dbs.warehouse, f"select dbt_scd_id, c_nationkey from {snapshot('customer')}")
     execute(
-        dbs.warehouse,
-        f"update {snapshot('customer')} set c_acctbal = c_acctbal + 0.001 "
-        "where c_custkey in (select min(c_custkey) from snapshots.snp_tpch__customer)",
+        dbs.warehouse, f"update {snapshot('customer')} set c_nationkey = 3000000000 where dbt_scd_id = %s", (scd_id,)
     )
     refused = run(dbt("build"), dbs.env, check=False)
     after_refusal = {table: list(source_types(dbs.warehouse, "snapshots", f"snp_tpch__{table}")) for table in ENTITIES}
-    execute(dbs.warehouse, f"update {snapshot('customer')} set c_acctbal = round(c_acctbal, 2)")
+    execute(
+        dbs.warehouse, f"update {snapshot('customer')} set c_nationkey = %s where dbt_scd_id = %s", (nation_id, scd_id)
+    )
 
     first = run(dbt("build"), dbs.env)
     after_first = {table: rows(dbs, table) for table in ENTITIES}
@@ -124,9 +125,7 @@ def test_a_value_the_new_type_cannot_hold_stops_the_build_and_changes_nothing(mi
     refused = migrated.refused
     output = refused.stdout + refused.stderr
     assert refused.returncode != 0
-    assert "snp_tpch__customer" in output and "c_acctbal: 1 row(s)" in output and "numeric(15,2)" in output, output[
-        -3000:
-    ]
+    assert "snp_tpch__customer.c_nationkey: 1 row(s)" in output and "integer cannot hold" in output, output[-3000:]
     assert migrated.after_refusal == migrated.legacy_columns
 
 
@@ -157,7 +156,7 @@ def test_a_second_build_migrates_nothing_and_changes_nothing(migrated):
 def test_a_new_day_continues_the_migrated_history(migrated, table):
     dbs, before = migrated.dbs, migrated.before
     if table == ENTITIES[0]:
-        run(python("ingest/demo_source.py", "advance", "--days", "1"), dbs.env)
+        run(python("demo/source.py", "advance", "--days", "1"), dbs.env)
         run(python("ingest/run.py"), dbs.env)
         run(dbt("build"), dbs.env)
     now = rows(dbs, table)

@@ -31,8 +31,8 @@ QUERIES = ["q1_1", "q1_2", "q1_3", "q2_1", "q2_2", "q2_3", "q3_1", "q3_2", "q3_3
 # The TPC-H -> SSB mapping, on the source's tables, written plainly (SSB specification section 2):
 #   lo_orderdate -> d_year       the year of o_orderdate
 #   lo_discount, lo_tax          l_discount, l_tax in whole percent (0.05 -> 5)
-#   lo_revenue                   l_extendedprice * (100 - discount %) / 100, to the cent as the star rounds it:
-#                                the extended price less the discount rounded half away from zero to the cent
+#   lo_revenue                   l_extendedprice * (100 - discount %) / 100, exact (SSB's definition; the star
+#                                keeps its net revenue unrounded)
 #   lo_supplycost                ps_supplycost of the line's part and supplier: the cost of ONE unit
 #   p_mfgr                       'Manufacturer#M' -> 'MFGR#M'
 #   p_category                   'MFGR#' || M || N, N the second digit of p_brand 'Brand#MN'
@@ -45,7 +45,7 @@ SOURCE_LINES = f"""
             lineitem.l_quantity as lo_quantity,
             lineitem.l_extendedprice as lo_extendedprice,
             lineitem.l_discount * 100 as lo_discount,
-            lineitem.l_extendedprice - round(lineitem.l_extendedprice * lineitem.l_discount, 2) as lo_revenue,
+            lineitem.l_extendedprice * (100 - lineitem.l_discount * 100) / 100 as lo_revenue,
             partsupp.ps_supplycost as lo_supplycost,
             'MFGR#' || substr(part.p_mfgr, 14) as p_mfgr,
             'MFGR#' || substr(part.p_mfgr, 14) || substr(part.p_brand, 8, 1) as p_category,

@@ -1,7 +1,7 @@
 {#-
     A one-way, idempotent migration run by on-run-start before anything else: snapshot tables built before the
     staging models became the snapshots' input carry the source's column names and raw's types (c_custkey
-    bigint, c_acctbal numeric(38, 9)...). A snapshot is never rebuilt, so each such table is changed in place:
+    bigint, c_name character varying...). A snapshot is never rebuilt, so each such table is changed in place:
     every legacy column is renamed to staging's name and given staging's type (customer_id integer,
     account_balance numeric(15, 2)...), its rows and their versions untouched. Without it dbt would add the new
     columns beside the old ones and open a second current version of every key.
@@ -71,6 +71,7 @@
             if node.resource_type == 'snapshot' and node.name in legacy_columns -%}
             {%- set relation = adapter.get_relation(node.database, node.schema, node.alias) -%}
             {%- if relation is not none -%}
+                {%- set table_name = relation.schema ~ "." ~ relation.identifier -%}
                 {%- set types = {} -%}
                 {%- for column in adapter.get_columns_in_relation(relation) -%}
                     {%- do types.update({column.name: column.data_type | replace(' ', '')}) -%}
@@ -78,19 +79,18 @@
                 {%- for old, new in legacy_columns[node.name].items() if old in types -%}
                     {%- if new[0] in types -%}
                         {{ exceptions.raise_compiler_error(
-                            relation ~ " has both the legacy column " ~ old ~ " and its new name " ~ new[0]
+                            table_name ~ " has both the legacy column " ~ old ~ " and its new name " ~ new[0]
                             ~ ": the migration cannot tell which holds the history. Compare the two, drop the one"
                             ~ " that is wrong, and run dbt again."
                         ) }}
                     {%- endif -%}
                     {%- if types[old] != new[1] -%}
-                        {%- set check -%}
-                            select count(*) from {{ relation }} where {{ lossy[new[1]].format(c=old) }}
-                        {%- endset -%}
+                        {%- set check = "select count(*) from " ~ relation ~ " where "
+                            ~ lossy[new[1]].format(c=old) -%}
                         {%- set lost = run_query(check).columns[0].values()[0] -%}
                         {%- if lost > 0 -%}
                             {{ exceptions.raise_compiler_error(
-                                relation ~ "." ~ old ~ ": " ~ lost ~ " row(s) hold a value that " ~ new[1]
+                                table_name ~ "." ~ old ~ ": " ~ lost ~ " row(s) hold a value that " ~ new[1]
                                 ~ " cannot hold exactly, so renaming it to " ~ new[0] ~ " would change history."
                                 ~ " Nothing was changed. Correct those rows or widen " ~ new[0]
                                 ~ " in its staging model, then run dbt again."

@@ -1,6 +1,6 @@
 {#-
     Every live order line with its money measures, computed once for the facts that need them
-    (fct_order_lines per line, fct_orders summed per order), so both round the same way.
+    (fct_order_lines per line, fct_orders summed per order), exactly as TPC-H defines them: no rounding.
 -#}
 
 with
@@ -16,6 +16,7 @@ order_lines as (
         line_status,
         ship_mode,
         ship_instructions,
+        lineitem_comment,
         quantity,
         extended_price,
         discount_rate,
@@ -29,25 +30,18 @@ order_lines as (
 
 ),
 
--- Money to the cent, each amount rounded once (half away from zero): the discount from the exact product,
--- net revenue as the extended price less that discount (so the two add up to the extended price exactly),
--- gross revenue as the rounded net revenue plus tax on it, as an invoice computes it.
-discounted as (
-
-    select
-        *,
-        round(extended_price * discount_rate, 2) as discount_amount
-    from order_lines
-
-),
-
+-- Money exactly as the source arithmetic gives it, never rounded (rounding is for presentation): TPC-H's
+-- l_extendedprice * l_discount (4 decimals), l_extendedprice * (1 - l_discount) (4 decimals) and
+-- l_extendedprice * (1 - l_discount) * (1 + l_tax) (6 decimals). Summed over any set of lines they give TPC-H's
+-- figures to the last digit; discount_amount + net_revenue = extended_price exactly.
 priced as (
 
     select
         *,
-        extended_price - discount_amount as net_revenue,
-        round((extended_price - discount_amount) * (1 + tax_rate), 2) as gross_revenue
-    from discounted
+        extended_price * discount_rate as discount_amount,
+        extended_price * (1 - discount_rate) as net_revenue,
+        extended_price * (1 - discount_rate) * (1 + tax_rate) as gross_revenue
+    from order_lines
 
 ),
 
@@ -65,15 +59,16 @@ final as (
         line_status,
         ship_mode,
         ship_instructions,
+        lineitem_comment as line_comment,
 
         -- measures
         quantity,
         extended_price,
         discount_rate,
         tax_rate,
-        discount_amount::numeric(15, 2) as discount_amount,
-        net_revenue::numeric(15, 2) as net_revenue,
-        gross_revenue::numeric(15, 2) as gross_revenue,
+        discount_amount::numeric(38, 6) as discount_amount,
+        net_revenue::numeric(38, 6) as net_revenue,
+        gross_revenue::numeric(38, 6) as gross_revenue,
 
         -- dates and timestamps
         commit_date,

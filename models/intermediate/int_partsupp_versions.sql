@@ -16,7 +16,8 @@ with
 snapshot_versions as (
 
     {{ scd2_snapshot_versions(ref('snp_tpch__partsupp'), [
-        'part_id', 'supplier_id', 'available_quantity', 'supply_cost', 'created_at', 'updated_at', 'loaded_at',
+        'part_id', 'supplier_id', 'available_quantity', 'supply_cost', 'partsupp_comment', 'created_at',
+        'updated_at', 'loaded_at',
     ]) }}
 
 ),
@@ -65,6 +66,7 @@ business_versions as (
         snapshot_versions.is_deleted,
         snapshot_versions.available_quantity,
         snapshot_versions.supply_cost,
+        snapshot_versions.partsupp_comment,
         snapshot_versions.created_at,
         snapshot_versions.updated_at,
         snapshot_versions.snapshot_valid_to,
@@ -94,7 +96,7 @@ versions as (
     {{ scd2_versions(
         'business_versions',
         ['part_id', 'supplier_id'],
-        ['available_quantity', 'supply_cost', 'created_at', 'updated_at'],
+        ['available_quantity', 'supply_cost', 'partsupp_comment', 'created_at', 'updated_at'],
     ) }}
 
 ),
@@ -109,6 +111,7 @@ final as (
         -- attributes
         valid_to = {{ end_of_time() }} as is_current,
         is_deleted,
+        partsupp_comment,
 
         -- measures
         available_quantity,

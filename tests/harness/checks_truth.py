@@ -1,14 +1,14 @@
-"""Harness checks against the truth: the source's figures and the simulator's truth log (DESIGN.md section 6).
+"""Harness checks against the truth: the source's figures and the simulator's truth log.
 
 Every expectation here is computed from the source database alone (its current ``tpch`` tables and
 ``demo.truth_log``) in Python or plain SQL, never by reading the snapshots or re-running a model; the warehouse
 is only read to be compared. The checks, in the order they run after each day:
 
 - ``reconcile_order_lines``: per order month (dim_date's month of the order date), fct_order_lines' line count,
-  quantity, extended price and net revenue equal the source's lineitem joined to orders. Net revenue is per line
-  ``extended_price - round(extended_price * discount, 2)``, the star's documented rounding (_core__facts.yml:
-  net_revenue = extended_price - discount_amount): it differs from ``round(extended_price * (1 - discount), 2)``
-  by a cent on half-cent ties, which the source has.
+  quantity, extended price, discount, net and gross revenue equal the source's lineitem joined to orders, by
+  TPC-H's definitions (``l_extendedprice * l_discount``, ``l_extendedprice * (1 - l_discount)``,
+  ``l_extendedprice * (1 - l_discount) * (1 + l_tax)``), exactly: the star keeps its measures unrounded.
+  (``checks_columns`` compares every column of every line.)
 - ``reconcile_orders``: fct_orders holds the source's orders, each with its order date, status, total price and
   number of lines.
 - ``history_customer``, ``history_supplier``, ``history_part``: the dimension's versions equal the truth log
@@ -109,7 +109,9 @@ def reconcile_order_lines(scenario: Scenario, day: int) -> list[str]:
             count(*),
             sum(lines.l_quantity),
             sum(lines.l_extendedprice),
-            sum(lines.l_extendedprice - round(lines.l_extendedprice * lines.l_discount, 2))
+            sum(lines.l_extendedprice * lines.l_discount),
+            sum(lines.l_extendedprice * (1 - lines.l_discount)),
+            sum(lines.l_extendedprice * (1 - lines.l_discount) * (1 + lines.l_tax))
         from tpch.lineitem as lines
         left join tpch.orders as orders on orders.o_orderkey = lines.l_orderkey
         group by 1""",
@@ -122,7 +124,9 @@ def reconcile_order_lines(scenario: Scenario, day: int) -> list[str]:
             count(*),
             sum(facts.quantity),
             sum(facts.extended_price),
-            sum(facts.net_revenue)
+            sum(facts.discount_amount),
+            sum(facts.net_revenue),
+            sum(facts.gross_revenue)
         from {MARTS}.fct_order_lines as facts
         left join {MARTS}.dim_date as dates on dates.date_key = facts.order_date_key
         group by 1""",
@@ -130,7 +134,7 @@ def reconcile_order_lines(scenario: Scenario, day: int) -> list[str]:
     return compare(
         "fct_order_lines per order month vs tpch.lineitem x tpch.orders",
         ["order_month"],
-        ["lines", "quantity", "extended_price", "net_revenue"],
+        ["lines", "quantity", "extended_price", "discount_amount", "net_revenue", "gross_revenue"],
         expected,
         got,
     )
@@ -222,6 +226,7 @@ ENTITIES: dict[str, Entity] = {
             "customer_address": ("dim.customer_address", "c_address"),
             "phone_number": ("dim.phone_number", "c_phone"),
             "account_balance": ("dim.account_balance", "c_acctbal"),
+            "customer_comment": ("dim.customer_comment", "c_comment"),
             "current_nation_id": ("current_geography.nation_id", "c_nationkey"),
             "current_market_segment": ("dim.current_market_segment", "c_mktsegment"),
         },
@@ -239,6 +244,7 @@ ENTITIES: dict[str, Entity] = {
             "supplier_address": ("dim.supplier_address", "s_address"),
             "phone_number": ("dim.phone_number", "s_phone"),
             "account_balance": ("dim.account_balance", "s_acctbal"),
+            "supplier_comment": ("dim.supplier_comment", "s_comment"),
             "current_nation_id": ("current_geography.nation_id", "s_nationkey"),
         },
         joins=GEOGRAPHY_JOINS,
@@ -259,6 +265,7 @@ ENTITIES: dict[str, Entity] = {
             "manufacturer": ("dim.manufacturer", "p_mfgr"),
             "brand": ("dim.brand", "p_brand"),
             "part_type": ("dim.part_type", "p_type"),
+            "part_comment": ("dim.part_comment", "p_comment"),
             "current_retail_price": ("dim.current_retail_price", "p_retailprice"),
         },
     ),

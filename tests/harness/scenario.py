@@ -18,7 +18,7 @@ from pathlib import Path
 
 from helpers import dbt, execute, python, query, run
 
-from harness import CHECKS, Scenario, checks_queries, checks_truth  # noqa: F401 - importing registers the checks
+from harness import CHECKS, Scenario, checks_columns, checks_queries, checks_truth  # noqa: F401 - registers checks
 
 MARTS = "marts"
 SNAPSHOT_OF_INCREMENTAL = "star_incremental"

@@ -1,14 +1,14 @@
 -- TPC-H Q1 over the star: the line's flags from the junk dimension, its ship date through the ship-date role
 -- of dim_date (an unshipped line carries -2, whose date_day is NULL, as l_shipdate is NULL in the source).
--- Money is computed from the kept extended price and rates, as TPC-H does, not from the star's per-line
--- rounded net_revenue / gross_revenue.
+-- Money from the fact's measures: net_revenue is TPC-H's l_extendedprice * (1 - l_discount) and gross_revenue
+-- its l_extendedprice * (1 - l_discount) * (1 + l_tax), both exact (unrounded).
 select
     line_flags.return_flag as l_returnflag,
     line_flags.line_status as l_linestatus,
     sum(lines.quantity) as sum_qty,
     sum(lines.extended_price) as sum_base_price,
-    sum(lines.extended_price * (1 - lines.discount_rate)) as sum_disc_price,
-    sum(lines.extended_price * (1 - lines.discount_rate) * (1 + lines.tax_rate)) as sum_charge,
+    sum(lines.net_revenue) as sum_disc_price,
+    sum(lines.gross_revenue) as sum_charge,
     avg(lines.quantity) as avg_qty,
     avg(lines.extended_price) as avg_price,
     avg(lines.discount_rate) as avg_disc,

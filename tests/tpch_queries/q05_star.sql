@@ -1,9 +1,9 @@
 -- TPC-H Q5 over the star. The source compares where customer and supplier are NOW, so the rewrite uses
 -- current_geography_key (type 6) of both, not the versioned geography_key (where they were at order time),
--- and keeps only customers and suppliers that still exist.
+-- and keeps only customers and suppliers that still exist. The revenue is the lines' net_revenue.
 select
     geography.nation_name as n_name,
-    sum(lines.extended_price * (1 - lines.discount_rate)) as revenue
+    sum(lines.net_revenue) as revenue
 from fct_orders as orders
 inner join dim_date as order_date
     on orders.order_date_key = order_date.date_key

@@ -1,15 +1,16 @@
 -- TPC-H Q10 over the star. Name, balance, address and phone are type 1 (the current value on every
 -- version); the nation is the customer's current one (current_geography_key, type 6), not the one it had at
 -- order time; only customers that still exist. A customer's orders may point at different versions: grouped
--- by its natural key. c_comment is not in the star (dim_customer leaves it out): see the README.
+-- by its natural key. The comment is type 1 too; the revenue is the lines' net_revenue.
 select
     customer.customer_id as c_custkey,
     customer.customer_name as c_name,
-    sum(lines.extended_price * (1 - lines.discount_rate)) as revenue,
+    sum(lines.net_revenue) as revenue,
     customer.account_balance as c_acctbal,
     geography.nation_name as n_name,
     customer.customer_address as c_address,
-    customer.phone_number as c_phone
+    customer.phone_number as c_phone,
+    customer.customer_comment as c_comment
 from fct_orders as orders
 inner join dim_date as order_date
     on orders.order_date_key = order_date.date_key
@@ -35,7 +36,8 @@ group by
     customer.account_balance,
     customer.phone_number,
     geography.nation_name,
-    customer.customer_address
+    customer.customer_address,
+    customer.customer_comment
 order by
     revenue desc,
     c_custkey

@@ -1,11 +1,12 @@
 -- TPC-H Q14 over the star: the part's type is type 1 (its current value on every version); only parts that
--- still exist (the simulator deletes none, but the source's inner join would drop a deleted one).
+-- still exist (the simulator deletes none, but the source's inner join would drop a deleted one). The revenue
+-- is the lines' net_revenue.
 select
     100.00 * sum(case
         when part.part_type like 'PROMO%'
-            then lines.extended_price * (1 - lines.discount_rate)
+            then lines.net_revenue
         else 0
-    end) / sum(lines.extended_price * (1 - lines.discount_rate)) as promo_revenue
+    end) / sum(lines.net_revenue) as promo_revenue
 from fct_order_lines as lines
 inner join dim_part as part
     on lines.part_key = part.part_key

@@ -1,7 +1,7 @@
 {#-
     One row per version of a customer (SCD2), plus the special members, by the layout of
     macros/scd2/scd2_dimension.sql. Type 2: nation (geography_key) and market segment; type 6: their current_
-    columns; type 1: name, address, phone, balance.
+    columns; type 1: name, address, phone, balance, comment.
 -#}
 
 with
@@ -16,6 +16,7 @@ versions as (
         versioned_columns=['nation_id', 'market_segment'],
         latest_columns=[
             'customer_name', 'customer_address', 'phone_number', 'nation_id', 'market_segment', 'account_balance',
+            'customer_comment',
         ],
     ) }}
 
@@ -36,6 +37,7 @@ customer_versions as (
         latest_phone_number as phone_number,
         market_segment,
         latest_market_segment as current_market_segment,
+        latest_customer_comment as customer_comment,
         valid_to = {{ end_of_time() }} as is_current,
         is_deleted,
 
@@ -61,6 +63,7 @@ special_members as (
         'phone_number': 'name',
         'market_segment': 'name',
         'current_market_segment': 'name',
+        'customer_comment': 'name',
         'is_current': 'current',
         'is_deleted': 'not_deleted',
         'account_balance': 'numeric(15, 2)',

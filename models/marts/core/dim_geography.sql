@@ -5,7 +5,8 @@ nations as (
     select
         nation_id,
         region_id,
-        nation_name
+        nation_name,
+        nation_comment
     from {{ ref('int_nation_screened') }}
 
 ),
@@ -14,7 +15,8 @@ regions as (
 
     select
         region_id,
-        region_name
+        region_name,
+        region_comment
     from {{ ref('int_region_screened') }}
 
 ),
@@ -30,7 +32,9 @@ nations_in_regions as (
 
         -- attributes
         nations.nation_name,
-        coalesce(regions.region_name, 'Unknown') as region_name
+        nations.nation_comment,
+        coalesce(regions.region_name, 'Unknown') as region_name,
+        regions.region_comment
 
     from nations
     left join regions
@@ -45,7 +49,9 @@ special_members as (
         'nation_id': 'integer',
         'region_id': 'integer',
         'nation_name': 'name',
+        'nation_comment': 'name',
         'region_name': 'name',
+        'region_comment': 'name',
     }) }}
 
 ),

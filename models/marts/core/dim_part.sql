@@ -1,7 +1,7 @@
 {#-
     One row per version of a part (SCD2), plus the special members, by the layout of
     macros/scd2/scd2_dimension.sql. Type 2: size, container, retail price; type 6: the current retail price;
-    type 1: name, manufacturer, brand, type.
+    type 1: name, manufacturer, brand, type, comment.
 -#}
 
 with
@@ -14,7 +14,7 @@ versions as (
         ref('snp_tpch__part'),
         'part_id',
         versioned_columns=['part_size', 'container', 'retail_price'],
-        latest_columns=['part_name', 'manufacturer', 'brand', 'part_type', 'retail_price'],
+        latest_columns=['part_name', 'manufacturer', 'brand', 'part_type', 'retail_price', 'part_comment'],
     ) }}
 
 ),
@@ -33,6 +33,7 @@ part_versions as (
         latest_part_type as part_type,
         part_size,
         container,
+        latest_part_comment as part_comment,
         valid_to = {{ end_of_time() }} as is_current,
         is_deleted,
 
@@ -58,6 +59,7 @@ special_members as (
         'part_type': 'name',
         'part_size': 'integer',
         'container': 'name',
+        'part_comment': 'name',
         'is_current': 'current',
         'is_deleted': 'not_deleted',
         'retail_price': 'numeric(15, 2)',

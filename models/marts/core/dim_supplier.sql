@@ -1,7 +1,7 @@
 {#-
     One row per version of a supplier (SCD2), plus the special members, by the layout of
     macros/scd2/scd2_dimension.sql. Type 2: nation (geography_key); type 6: its current_ column; type 1: name,
-    address, phone, balance.
+    address, phone, balance, comment.
 -#}
 
 with
@@ -14,7 +14,9 @@ versions as (
         ref('snp_tpch__supplier'),
         'supplier_id',
         versioned_columns=['nation_id'],
-        latest_columns=['supplier_name', 'supplier_address', 'phone_number', 'nation_id', 'account_balance'],
+        latest_columns=[
+            'supplier_name', 'supplier_address', 'phone_number', 'nation_id', 'account_balance', 'supplier_comment',
+        ],
     ) }}
 
 ),
@@ -32,6 +34,7 @@ supplier_versions as (
         latest_supplier_name as supplier_name,
         latest_supplier_address as supplier_address,
         latest_phone_number as phone_number,
+        latest_supplier_comment as supplier_comment,
         valid_to = {{ end_of_time() }} as is_current,
         is_deleted,
 
@@ -55,6 +58,7 @@ special_members as (
         'supplier_name': 'name',
         'supplier_address': 'name',
         'phone_number': 'name',
+        'supplier_comment': 'name',
         'is_current': 'current',
         'is_deleted': 'not_deleted',
         'account_balance': 'numeric(15, 2)',

@@ -1,6 +1,7 @@
 {#-
-    The periodic snapshot of stock: one row per part-supplier per simulated day, as it stood at the end of
-    the day. Incremental by day: a run adds the days after the fact's last one, up to the last simulated day.
+    The periodic snapshot of stock: one row per live part-supplier per business day, as it stood at the end of
+    the day, from the business date of the warehouse's first load (int_business_clock). Incremental by day: a
+    run adds the days after the fact's last one, up to the latest business date.
 -#}
 {{
     config(
@@ -29,10 +30,10 @@ partsupp_versions as (
 
 ),
 
-orders as (
+business_clock as (
 
-    select order_date
-    from {{ ref('int_orders_screened') }}
+    select business_date
+    from {{ ref('int_business_clock') }}
 
 ),
 
@@ -60,31 +61,20 @@ suppliers as (
 
 ),
 
--- Every business date the warehouse has seen: stock movements and orders.
-business_dates as (
-
-    select partsupp_versions.updated_at::date as business_date
-    from partsupp_versions
-    union all
-    select orders.order_date as business_date
-    from orders
-
-),
-
--- The days to add: from the simulation's first day, or the day after the fact's last one, to the last
--- simulated day, the latest business date the warehouse has seen (a stock movement or an order).
+-- The days to add: from the business date of the first load (the clock's first date), or the day after the
+-- fact's last one, to the latest business date the warehouse has seen (a stock movement or an order).
 day_range as (
 
     select
         {% if is_incremental() -%}
             coalesce(
                 (select to_date(max(fact.date_key)::text, 'YYYYMMDD') + 1 from {{ this }} as fact),
-                '{{ var("simulation_start_date") }}'::date
+                (select min(business_clock.business_date) from business_clock)
             )
         {%- else -%}
-            '{{ var("simulation_start_date") }}'::date
+            (select min(business_clock.business_date) from business_clock)
         {%- endif %} as first_day,
-        (select max(business_dates.business_date) from business_dates) as last_day
+        (select max(business_clock.business_date) from business_clock) as last_day
 
 ),
 
@@ -155,11 +145,12 @@ final as (
         {{ date_key('date_day') }} as date_key,
         coalesce(part_key, {{ unknown_key() }})::bigint as part_key,
         coalesce(supplier_key, {{ unknown_key() }})::bigint as supplier_key,
+        {{ surrogate_key(['part_id', 'supplier_id']) }} as part_supplier_key,
 
         -- measures
         available_quantity,
         supply_cost,
-        (available_quantity * supply_cost)::numeric(15, 2) as inventory_value
+        (available_quantity * supply_cost)::numeric(38, 6) as inventory_value
 
     from resolved
 

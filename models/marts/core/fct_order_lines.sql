@@ -47,6 +47,7 @@ order_lines as (
         line_status,
         ship_mode,
         ship_instructions,
+        line_comment,
         quantity,
         extended_price,
         discount_rate,
@@ -143,6 +144,7 @@ lines_with_orders as (
         order_lines.ship_instructions,
         orders.order_priority,
         orders.order_status,
+        order_lines.line_comment,
         order_lines.quantity,
         order_lines.extended_price,
         order_lines.discount_rate,
@@ -223,6 +225,9 @@ final as (
             'return_flag', 'line_status', 'ship_mode', 'ship_instructions', 'order_priority', 'order_status'
         ) }}::bigint as line_flags_key,
 
+        -- attributes: the line's free-text comment, a degenerate attribute (one value per line)
+        line_comment,
+
         -- measures
         quantity,
         extended_price,
@@ -231,8 +236,8 @@ final as (
         discount_amount,
         net_revenue,
         gross_revenue,
-        round(unit_supply_cost * quantity, 2)::numeric(15, 2) as supply_cost,
-        (net_revenue - round(unit_supply_cost * quantity, 2))::numeric(15, 2) as margin,
+        (unit_supply_cost * quantity)::numeric(38, 6) as supply_cost,
+        (net_revenue - unit_supply_cost * quantity)::numeric(38, 6) as margin,
 
         -- audit
         updated_at,

@@ -11,6 +11,9 @@ orders as (
         order_id,
         customer_id,
         order_status,
+        clerk_name,
+        ship_priority,
+        order_comment,
         total_price,
         order_date
     from {{ ref('int_orders_screened') }}
@@ -23,6 +26,7 @@ order_lines as (
         order_id,
         return_flag,
         quantity,
+        discount_amount,
         net_revenue,
         gross_revenue,
         ship_date,
@@ -53,6 +57,7 @@ line_summaries as (
         count(receipt_date) as received_line_count,
         count(case when return_flag = 'R' then 1 end) as returned_line_count,
         sum(quantity) as quantity,
+        sum(discount_amount) as discount_amount,
         sum(net_revenue) as net_revenue,
         sum(gross_revenue) as gross_revenue,
         min(ship_date) as first_ship_date,
@@ -71,6 +76,9 @@ milestones as (
         orders.order_id,
         orders.customer_id,
         orders.order_status,
+        orders.clerk_name,
+        orders.ship_priority,
+        orders.order_comment,
         orders.total_price,
         orders.order_date,
         line_summaries.first_ship_date,
@@ -79,6 +87,7 @@ milestones as (
         coalesce(line_summaries.received_line_count, 0) as received_line_count,
         coalesce(line_summaries.returned_line_count, 0) as returned_line_count,
         coalesce(line_summaries.quantity, 0) as quantity,
+        coalesce(line_summaries.discount_amount, 0) as discount_amount,
         coalesce(line_summaries.net_revenue, 0) as net_revenue,
         coalesce(line_summaries.gross_revenue, 0) as gross_revenue,
         case
@@ -120,8 +129,12 @@ final as (
         coalesce({{ date_key('last_ship_date') }}, {{ not_applicable_key() }}) as last_ship_date_key,
         coalesce({{ date_key('last_receipt_date') }}, {{ not_applicable_key() }}) as last_receipt_date_key,
 
-        -- attributes
+        -- attributes: the order's status, and its header's other columns as degenerate attributes (one value
+        -- per order, so a dimension of their own would have this fact's grain)
         order_status,
+        clerk_name,
+        ship_priority,
+        order_comment,
 
         -- measures
         total_price,
@@ -130,8 +143,9 @@ final as (
         received_line_count::integer as received_line_count,
         returned_line_count::integer as returned_line_count,
         quantity::numeric(15, 2) as quantity,
-        net_revenue::numeric(15, 2) as net_revenue,
-        gross_revenue::numeric(15, 2) as gross_revenue,
+        discount_amount::numeric(38, 6) as discount_amount,
+        net_revenue::numeric(38, 6) as net_revenue,
+        gross_revenue::numeric(38, 6) as gross_revenue,
         (first_ship_date - order_date)::integer as order_to_first_ship_days,
         (last_receipt_date - order_date)::integer as order_to_last_receipt_days
 

@@ -25,19 +25,9 @@ orders as (
 
     select
         order_id,
+        ship_priority,
         total_price
     from {{ ref('fct_orders') }}
-
-),
-
--- The ship priority is the one SSB column the star does not carry (TPC-H's o_shippriority is 0 on every
--- order): read from staging, by the order's natural key.
-order_ship_priorities as (
-
-    select
-        order_id,
-        ship_priority
-    from {{ ref('int_orders_screened') }}
 
 ),
 
@@ -55,10 +45,11 @@ line_flags as (
 -- surrogate keys, so lo_custkey, lo_partkey and lo_suppkey point at the version of the member that was valid
 -- when the order was placed (or at the unknown member -1), and the SSB dimensions hold every version.
 -- Discount and tax are whole percents, as SSB stores them. lo_revenue is SSB's
--- extended price * (100 - discount) / 100, in cents as the star computes it once for every mart (the extended
--- price less the discount rounded to the cent). lo_supplycost is the supply cost of one unit, as SSB defines
--- it: the star stores the line's cost (the unit cost of the part-supplier version valid at the order date
--- times the quantity, to the cent), so dividing by the quantity gives the unit cost back exactly.
+-- extended price * (100 - discount) / 100, the star's exact net_revenue. lo_supplycost is the supply cost of
+-- one unit, as SSB defines it: the star stores the line's exact cost (the unit cost of the part-supplier
+-- version valid at the order date times the quantity), so dividing by the quantity gives the unit cost back
+-- exactly. The order's ship priority and total price come from fct_orders.
+
 ssb_lines as (
 
     select
@@ -69,7 +60,7 @@ ssb_lines as (
         order_lines.supplier_key as lo_suppkey,
         order_lines.order_date_key as lo_orderdate,
         line_flags.order_priority as lo_orderpriority,
-        order_ship_priorities.ship_priority as lo_shippriority,
+        orders.ship_priority as lo_shippriority,
         order_lines.quantity as lo_quantity,
         order_lines.extended_price as lo_extendedprice,
         orders.total_price as lo_ordtotalprice,
@@ -82,8 +73,6 @@ ssb_lines as (
     from order_lines
     left join orders
         on order_lines.order_id = orders.order_id
-    left join order_ship_priorities
-        on order_lines.order_id = order_ship_priorities.order_id
     left join line_flags
         on order_lines.line_flags_key = line_flags.line_flags_key
 

@@ -1,8 +1,8 @@
 -- fct_order_lines holds exactly staging's live order lines that the quarantine lets in (screened lines of
 -- screened orders): the number of lines and the sums of quantity, extended price and net revenue equal the same
--- figures computed here from int_lineitem_screened and int_orders_screened alone (net revenue by the fact's
--- documented rule, extended_price less the discount rounded to the cent). Returns one row per figure that
--- differs, with both values and the difference.
+-- figures computed here from int_lineitem_screened and int_orders_screened alone (net revenue by TPC-H's
+-- definition, extended_price * (1 - discount_rate), exactly). Returns one row per figure that differs, with both
+-- values and the difference.
 with
 
 fact_lines as (
@@ -51,7 +51,7 @@ staging_figures as (
         count(*)::numeric as line_count,
         coalesce(sum(quantity), 0) as quantity,
         coalesce(sum(extended_price), 0) as extended_price,
-        coalesce(sum(extended_price - round(extended_price * discount_rate, 2)), 0) as net_revenue
+        coalesce(sum(extended_price * (1 - discount_rate)), 0) as net_revenue
     from staging_lines
 
 ),

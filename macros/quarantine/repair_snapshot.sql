@@ -67,7 +67,7 @@ delete from {{ snapshot }} as version where {{ bad }};
         where version.dbt_scd_id = relinked.dbt_scd_id and version.dbt_valid_to <> relinked.valid_to;
 {%- endset -%}
 {%- do run_query(repair) -%}
-{%- do adapter.commit() -%}
+{%- do run_query('commit') -%}
     {{ log("repair_snapshot: removed " ~ found ~ " version(s) of " ~ snapshot ~ " that break a rule and joined the "
            ~ "remaining versions again; now run: dbt build --select snp_tpch__" ~ table ~ "+ --full-refresh",
            info=True) }}

@@ -172,32 +172,54 @@ def render(d2_text: str, svg: Path) -> None:
     svg.chmod(0o644)
 
 
+def split_d2(d2_text: str) -> tuple[dict[str, str], list[tuple[str, str, str]]]:
+    """dbterd's D2 text as its table blocks (name -> text) and its lines (from, to, the line's own text)."""
+    tables: dict[str, str] = {}
+    edges: list[tuple[str, str, str]] = []
+    current: list[str] = []
+    for line in d2_text.splitlines():
+        header = _TABLE.match(line)
+        if header or current:
+            current.append(line)
+            if line == "}":
+                tables[_TABLE.match(current[0])["table"]] = "\n".join(current)
+                current = []
+        elif " -> " in line:
+            source, rest = line.split(" -> ", 1)
+            edges.append((source.strip('"'), rest.split('"')[1], line))
+    return tables, edges
+
+
+def part_of(tables: dict[str, str], edges: list[tuple[str, str, str]], fact: str) -> str:
+    """The D2 text of one fact and the dimensions its lines reach (the fact's own lines only)."""
+    own = [edge for edge in edges if edge[0] == fact]
+    names = [fact, *sorted({target for _, target, _ in own})]
+    return "\n".join([*(tables[name] for name in names), *(line for _, _, line in own)]) + "\n"
+
+
 def generate(target: Path, out_dirs: list[Path]) -> dict[str, Path]:
-    """Write star.svg and one SVG per fact (with their .d2 sources) into each of ``out_dirs``."""
+    """Write star.svg and one SVG per fact (with their .d2 sources) into each of ``out_dirs``.
+
+    dbterd reads the artifacts once, for the whole star; each fact's diagram is the star's text cut down to
+    the fact, the tables its lines reach and those lines.
+    """
     manifest, _ = load_artifacts(target)
     models = star_models(manifest)
     if not models:
         raise ErdError(f"no model under models/{'/'.join(STAR_FOLDER)} in {target / 'manifest.json'}")
-    keys = primary_keys(manifest)
-    diagrams = {"star": [f"exact:{node_id}" for node_id in models]}
+    star = dbterd_d2(target, [f"exact:{node_id}" for node_id in models])
+    tables, edges = split_d2(star)
+    diagrams = {"star": star}
     for node_id in models:
         name = manifest["nodes"][node_id]["name"]
         if name.startswith("fct_"):
-            dimensions = {
-                parent
-                for test in manifest["nodes"].values()
-                if test["resource_type"] == "test"
-                and test.get("attached_node") == node_id
-                and (test.get("test_metadata") or {}).get("name") == "relationships"
-                for parent in test["depends_on"]["nodes"]
-                if parent != node_id
-            }
-            diagrams[name] = [f"exact:{node}" for node in (node_id, *sorted(dimensions))]
+            diagrams[name] = part_of(tables, edges, name)
+    keys = primary_keys(manifest)
     written: dict[str, Path] = {}
     for out_dir in out_dirs:
         out_dir.mkdir(parents=True, exist_ok=True)
-    for name, select in diagrams.items():
-        text = mark_keys(dbterd_d2(target, select), keys)
+    for name, unmarked in diagrams.items():
+        text = mark_keys(unmarked, keys)
         first = out_dirs[0]
         (first / f"{name}.d2").write_text(text)
         render(text, first / f"{name}.svg")

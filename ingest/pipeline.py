@@ -291,11 +291,11 @@ def exclusive_run(warehouse: Location) -> Iterator[None]:
                 cur.execute(
                     "select act.pid, act.backend_start, act.client_addr from pg_locks as lck "
                     "inner join pg_stat_activity as act on act.pid = lck.pid "
-                    "where lck.locktype = 'advisory' and lck.objid = %s and lck.granted",
+                    "where lck.locktype = 'advisory' and lck.objid = %s and lck.granted "
+                    "and lck.database = (select oid from pg_database where datname = current_database())",
                     (LOCK_ID,),
                 )
-                holder = cur.fetchone()
-                since = f" (server pid {holder[0]}, connected {holder[1]:%Y-%m-%d %H:%M:%S %Z})" if holder else ""
+                since = _describe_lock_holder(cur.fetchone())
                 raise IngestError(
                     f"another ingest run is loading the {warehouse.describe()}{since}; "
                     "this run stopped without touching anything. Run it again when the other one has finished."
@@ -303,6 +303,17 @@ def exclusive_run(warehouse: Location) -> Iterator[None]:
         yield
     finally:
         conn.close()
+
+
+def _describe_lock_holder(holder: tuple | None) -> str:
+    """' (server pid 123, connected 2026-11-27 12:00:00 UTC)', with whatever the server lets this role see."""
+    if holder is None:
+        return ""
+    pid, backend_start, _client = holder
+    parts = [f"server pid {pid}"] if pid is not None else []
+    if backend_start is not None:
+        parts.append(f"connected {backend_start:%Y-%m-%d %H:%M:%S %Z}".rstrip())
+    return f" ({', '.join(parts)})" if parts else ""
 
 
 def ensure_raw_indexes(warehouse: Location, keys: dict[str, list[str]]) -> None:

@@ -51,9 +51,11 @@ final as (
     from latest_business_date
     where
         business_date is not null
-        {% if is_incremental() -%}
-            and business_date > (select coalesce(max(clock.business_date), '0001-01-01'::date) from {{ this }} as clock)
-        {%- endif %}
+    {% if is_incremental() -%}
+        and business_date > (
+            select coalesce(max(clock.business_date), '0001-01-01'::date) from {{ this }} as clock
+        )
+    {%- endif %}
 
 )
 

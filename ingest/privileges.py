@@ -1,14 +1,17 @@
-"""What the user that runs ``python ingest/run.py`` (the loader) may need, in one place, checked before a run.
+"""What the user that runs ``python ingest/run.py`` (the loader) needs, checked before a run.
 
-The grants (``python ingest/run.py --print-grants`` prints them for the configured users and databases; the
-README's *Privileges* section lists the same):
+The grants themselves are written once, in ingest/roles.py (``loader_source_grants``,
+``loader_warehouse_grants``): the project's own ``tpch_loader`` gets exactly them, and
+``python ingest/run.py --print-grants`` prints them for the configured users and databases (the README's
+*Privileges* section lists the same):
 
 - source database: ``connect`` on the database, ``usage`` on schema ``tpch``, ``select`` on its tables; once
   the table owner has installed delete capture (``--print-delete-capture-sql``), ``usage`` on schema
   ``ingest_cdc`` and ``select`` on ``ingest_cdc.deleted_rows``;
-- warehouse database: ``connect`` and ``create`` on the database. The loader then creates and owns
-  ``raw_tpch`` and dlt's ``raw_tpch_staging`` (dlt adds columns and indexes, which only an owner may do). If
-  another user created them before, they must be handed over (``alter schema ... owner to``, and each table).
+- warehouse database: ``connect``, and ownership of ``raw_tpch`` and dlt's ``raw_tpch_staging`` (created
+  ``authorization <loader>`` by a superuser: dlt adds columns and indexes, which only an owner may). A loader
+  that has ``create`` on the database instead creates them itself. If another user owns them, they must be
+  handed over (``alter schema ... owner to``, and each table).
 
 :func:`check` runs before anything is written and names every missing privilege with the statement that
 grants it, so a user without them gets one message, not a failure half-way through a load.
@@ -19,26 +22,26 @@ from __future__ import annotations
 from ingest.config import RAW_SCHEMA, SOURCE_SCHEMA, Location
 from ingest.db import session
 from ingest.errors import IngestError
+from ingest.roles import (
+    CDC_LOG,
+    CDC_SCHEMA,
+    loader_schemas,
+    loader_source_grants,
+    loader_warehouse_grants,
+)
 
-CDC_SCHEMA = "ingest_cdc"
-CDC_LOG = "deleted_rows"
-"""Delete capture's log in the source (ingest/deletes.py; repeated here so this module imports nothing else)."""
-STAGING_SCHEMA = f"{RAW_SCHEMA}_staging"
+STAGING_SCHEMA = loader_schemas()[1]
 """Where dlt stages rows before merging them into raw."""
 
 
 def source_grants(role: str, dbname: str) -> list[str]:
-    return [
-        f'grant connect on database "{dbname}" to "{role}";',
-        f'grant usage on schema {SOURCE_SCHEMA} to "{role}";',
-        f'grant select on all tables in schema {SOURCE_SCHEMA} to "{role}";',
-        f'grant usage on schema {CDC_SCHEMA} to "{role}";',
-        f'grant select on {CDC_SCHEMA}.{CDC_LOG} to "{role}";',
-    ]
+    """The loader's source grants, as statements ending in ';'."""
+    return [f"{statement};" for statement in loader_source_grants(role, dbname)]
 
 
 def warehouse_grants(role: str, dbname: str) -> list[str]:
-    return [f'grant connect, create on database "{dbname}" to "{role}";']
+    """The loader's warehouse grants, as statements ending in ';'."""
+    return [f"{statement};" for statement in loader_warehouse_grants(role, dbname)]
 
 
 def handover_sql(role: str) -> str:
@@ -59,9 +62,9 @@ def grants_sql(source: Location, warehouse: Location) -> str:
                 f"-- in the source database '{source.dbname}', as the owner of its tables, after delete capture is "
                 "installed (python ingest/run.py --print-delete-capture-sql):",
                 *source_grants(source.user, source.dbname),
-                f"-- in the warehouse database '{warehouse.dbname}', as its owner:",
+                f"-- in the warehouse database '{warehouse.dbname}', as a superuser:",
                 *warehouse_grants(warehouse.user, warehouse.dbname),
-                f"-- only if {RAW_SCHEMA} / {STAGING_SCHEMA} exist already, made by another user (as their owner):",
+                f"-- only if {RAW_SCHEMA} / {STAGING_SCHEMA} exist already, made by another user (as a superuser):",
                 handover_sql(warehouse.user),
             ]
         )
@@ -137,8 +140,10 @@ def _warehouse_problems(warehouse: Location) -> list[str]:
             row = cur.fetchone()
             if row is None:
                 if not may_create:
-                    grant = warehouse_grants(warehouse.user, warehouse.dbname)[0].rstrip(";")
-                    problems.append(f"{who} may not create schema {schema} in '{warehouse.dbname}' ({grant})")
+                    problems.append(
+                        f"{who} may not create schema {schema} in '{warehouse.dbname}' (as a superuser: "
+                        f'create schema if not exists {schema} authorization "{warehouse.user}")'
+                    )
                 continue
             oid, owner, owns = row
             cur.execute(

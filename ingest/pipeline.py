@@ -359,13 +359,13 @@ def run(source: Location, warehouse: Location, tables: Iterable[str], full_refre
         deletes.install(source, keys)
         pipeline = make_pipeline(warehouse)
         result = RunResult(tables={table: TableResult(table) for table in tables})
-        _finish_interrupted_run(pipeline, result, warehouse)
+        unloadable = _finish_interrupted_run(pipeline, result, warehouse, tables)
         # The source's clock caps the cursor; rows stamped after it (or not at all) are held, not read.
         clock = held_rows.source_clock(source)
         found = held_rows.scan(source, keys, clock)
         result.held = held_rows.held(keys, found, held_rows.pending(warehouse))
 
-        refreshed = [table for table in tables if full_refresh or table in reload]
+        refreshed = [table for table in tables if full_refresh or table in reload or table in unloadable]
         with deletes.every_delete_becomes_a_tombstone(
             warehouse,
             keys,
@@ -395,14 +395,80 @@ def run(source: Location, warehouse: Location, tables: Iterable[str], full_refre
     return result
 
 
-def _finish_interrupted_run(pipeline: dlt.Pipeline, result: RunResult, warehouse: Location) -> None:
-    """Normalize and load the packages a killed run left behind (mending a normalize cut short first)."""
+def _finish_interrupted_run(
+    pipeline: dlt.Pipeline, result: RunResult, warehouse: Location, tables: list[str]
+) -> set[str]:
+    """Normalize and load the packages a killed or failed run left behind (mending a normalize cut short first).
+
+    A package that the warehouse refuses for good (a constraint or a column it no longer matches, say after a
+    source column was renamed) would otherwise stop every later run. It is dropped, with a warning: nothing is
+    lost, because a cursor moves only with a finished load, and the tables it held are reloaded in full by this
+    run (returned), so rows a partial load or a refresh had already changed are all put right. A package that
+    failed for a passing reason (the server went away, a full disk, Ctrl-C) is kept and finished next time.
+    """
     _repair_interrupted_normalize(pipeline)
-    if pipeline.has_pending_data:
-        pending = pipeline.list_extracted_load_packages() + pipeline.list_normalized_load_packages()
-        result.resumed_packages = len(pending)
-        log.info("finishing %d load package(s) left by an interrupted run", len(pending))
+    if not pipeline.has_pending_data:
+        return set()
+    pending = pipeline.list_extracted_load_packages() + pipeline.list_normalized_load_packages()
+    result.resumed_packages = len(pending)
+    log.info("finishing %d load package(s) left by an interrupted run", len(pending))
+    try:
         result.add_loaded(_normalize_and_load(pipeline, warehouse))
+    except IngestError as error:
+        if _passing(_root_cause(error)):
+            raise
+        held = _package_tables(pipeline, pending)
+        pipeline.abort_packages()  # restores the local state and schemas to before them
+        with contextlib.suppress(Exception):
+            pipeline.load()  # completes the abort (the package is recorded as aborted)
+        again = sorted(held & set(tables))
+        later = sorted(held - set(tables) - {deletes.RAW_TABLE})
+        log.warning(
+            "warning: %d load package(s) left by an earlier run cannot be loaded (%s); dropped them. Nothing is "
+            "lost: cursors move only with a finished load, and this run reloads %s in full.%s",
+            len(pending),
+            str(error).removeprefix("the "),
+            ", ".join(f"{RAW_SCHEMA}.{table}" for table in again) or "nothing",
+            (
+                " Reload "
+                + ", ".join(later)
+                + f" too: `python ingest/run.py --tables {','.join(later)} --full-refresh`."
+                if later
+                else ""
+            ),
+        )
+        return set(again)
+    return set()
+
+
+def _passing(root: BaseException) -> bool:
+    """Whether a load failed for a reason that passes (the server, the network, the disk), not for its data."""
+    if isinstance(root, psycopg2.OperationalError | psycopg2.InterfaceError | OSError):
+        return True
+    text = str(root)
+    return any(
+        signal in text
+        for signal in (
+            "server closed the connection",
+            "terminating connection",
+            "Connection refused",
+            "connection to server",
+            "IO error",
+        )
+    )
+
+
+def _package_tables(pipeline: dlt.Pipeline, load_ids: list[str]) -> set[str]:
+    """The tables whose rows the pending packages hold (every table of the run when a package cannot say)."""
+    found: set[str] = set()
+    for load_id in load_ids:
+        try:
+            info = pipeline.get_load_package_info(load_id)
+        except Exception:  # noqa: BLE001 - a package too damaged to describe: reload everything
+            return set(pipeline.default_schema.data_table_names()) if pipeline.default_schema_name else set()
+        for jobs in info.jobs.values():
+            found.update(job.job_file_info.table_name for job in jobs)
+    return {table for table in found if not table.startswith("_dlt")}
 
 
 def _extract_table(

@@ -5,7 +5,9 @@ the server. ``quickstart.py`` writes ``tpch_warehouse.pth`` into the virtual env
 ``import ingest.dbt_hint`` line at start-up, and only when the program is ``dbt`` does this module wrap
 ``psycopg2.connect``: a refused connection to the embedded default gets one more line saying what to run,
 and a port held by a program that is not PostgreSQL ("received invalid response to SSL negotiation", a
-connection closed at once, or no answer) one saying which setting to change.
+connection closed at once, or no answer) one saying which setting to change. And Ctrl-C: dbt cancels its
+open queries and exits 2 as it should, but then prints its own Python stack trace; that trace is replaced by
+one line saying what stayed and what to run.
 Nothing else changes: other programs, other errors and successful connections are untouched.
 
 Without that ``.pth`` (a virtual environment set up by hand, or the test suite), ``python -m ingest.dbt_hint
@@ -20,6 +22,12 @@ import sys
 HINT = (
     "The project's embedded PostgreSQL is not running. Start it with `python ingest/db.py start` "
     "(or run `python ingest/run.py`, which starts it), then run dbt again."
+)
+
+
+INTERRUPTED = (
+    "interrupted (Ctrl-C): dbt cancelled its open queries. Every model and snapshot that finished stays, the one "
+    "interrupted was rolled back; run `dbt build` again to build the rest."
 )
 
 
@@ -77,6 +85,31 @@ def install(force: bool = False) -> None:
 
     connect.adds_the_start_hint = True  # type: ignore[attr-defined]
     psycopg2.connect = connect
+    _quiet_ctrl_c()
+
+
+def _quiet_ctrl_c() -> None:
+    """Replace the stack trace dbt prints after a Ctrl-C (its events MainEncounteredError and MainStackTrace,
+    fired while the KeyboardInterrupt is being handled) with one line. Patched before dbt's modules import
+    ``fire_event``, so they all get this one; every other event passes unchanged."""
+    from dbt_common.events import functions
+
+    real_fire_event = functions.fire_event
+    if getattr(real_fire_event, "quiet_on_ctrl_c", False):
+        return
+
+    def fire_event(event: object, *args: object, **kwargs: object) -> None:
+        if isinstance(sys.exc_info()[1], KeyboardInterrupt):
+            name = type(event).__name__
+            if name == "MainStackTrace":
+                return
+            if name == "MainEncounteredError":
+                print(INTERRUPTED, file=sys.stderr, flush=True)
+                return
+        real_fire_event(event, *args, **kwargs)
+
+    fire_event.quiet_on_ctrl_c = True  # type: ignore[attr-defined]
+    functions.fire_event = fire_event
 
 
 def main(argv: list[str]) -> None:

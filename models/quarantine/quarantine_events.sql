@@ -34,24 +34,26 @@ violations as (
 -- The events recorded by earlier runs (none on the first run).
 known_events as (
 
-    select
-        table_name,
-        row_key,
-        rule_name,
-        column_name,
-        first_seen_at,
-        last_seen_at,
-        resolved_at
     {% if is_incremental() %}
+        select
+            table_name,
+            row_key,
+            rule_name,
+            column_name,
+            first_seen_at,
+            last_seen_at,
+            resolved_at
         from {{ this }}
     {% else %}
+        select
+            table_name,
+            row_key,
+            rule_name,
+            column_name,
+            null::timestamptz as first_seen_at,
+            null::timestamptz as last_seen_at,
+            null::timestamptz as resolved_at
         from violations
-        cross join (
-            select
-                null::timestamptz as first_seen_at,
-                null::timestamptz as last_seen_at,
-                null::timestamptz as resolved_at
-        ) as no_times
         where false
     {% endif %}
 

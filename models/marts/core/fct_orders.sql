@@ -16,7 +16,7 @@ orders as (
         order_comment,
         total_price,
         order_date
-    from {{ ref('stg_tpch__orders') }}
+    from {{ ref('int_orders_screened') }}
 
 ),
 

@@ -1,7 +1,8 @@
--- fct_order_lines holds exactly staging's live order lines: the number of lines and the sums of quantity,
--- extended price and net revenue equal the same figures computed here from stg_tpch__lineitem alone (net
--- revenue by TPC-H's definition, extended_price * (1 - discount_rate), exactly). Returns one row per figure
--- that differs, with both values and the difference.
+-- fct_order_lines holds exactly staging's live order lines that the quarantine lets in (screened lines of
+-- screened orders): the number of lines and the sums of quantity, extended price and net revenue equal the same
+-- figures computed here from int_lineitem_screened and int_orders_screened alone (net revenue by TPC-H's
+-- definition, extended_price * (1 - discount_rate), exactly). Returns one row per figure that differs, with both
+-- values and the difference.
 with
 
 fact_lines as (
@@ -14,13 +15,22 @@ fact_lines as (
 
 ),
 
+screened_orders as (
+
+    select order_id
+    from {{ ref('int_orders_screened') }}
+
+),
+
 staging_lines as (
 
     select
-        quantity,
-        extended_price,
-        discount_rate
-    from {{ ref('stg_tpch__lineitem') }}
+        screened_lines.quantity,
+        screened_lines.extended_price,
+        screened_lines.discount_rate
+    from {{ ref('int_lineitem_screened') }} as screened_lines
+    inner join screened_orders
+        on screened_lines.order_id = screened_orders.order_id
 
 ),
 

@@ -88,24 +88,26 @@ def compiled_for_snowflake(emulator: Emulator, tmp_path_factory: pytest.TempPath
     return folder / "target" / "compiled" / "tpch_warehouse"
 
 
-# Chosen inputs of surrogate_key(): SQL expressions, and the same values as Python text (None for NULL).
+def sql(expression: str) -> str:
+    """A SQL expression as a Jinja string literal, an argument of surrogate_key()."""
+    return json.dumps(expression)
+
+
+def timestamp(literal: str) -> str:
+    """A timestamp literal through timestamp_text() (macros/portable/timestamps.sql), as Jinja."""
+    return f"timestamp_text({json.dumps(f'cast({literal!r} as timestamp)')})"
+
+
+# Chosen inputs of surrogate_key(): Jinja expressions of its arguments, and the same values as Python text (None for
+# NULL).
 KEY_INPUTS = {
-    "integers": (["1", "23"], ["1", "23"]),
-    "separator_in_text": (["'1|2'", "'3'"], ["1|2", "3"]),
-    "null_and_empty": (["cast(null as varchar)", "''"], [None, ""]),
-    "decimal": (["cast(12.50 as numeric(15, 2))"], ["12.50"]),
-    "timestamp_whole_second": (
-        ["7", "{{ timestamp_text(\"cast('1998-08-03 10:00:00' as timestamp)\") }}"],
-        ["7", "1998-08-03 10:00:00"],
-    ),
-    "timestamp_fraction": (
-        ["7", "{{ timestamp_text(\"cast('1998-08-03 10:00:00.25' as timestamp)\") }}"],
-        ["7", "1998-08-03 10:00:00.25"],
-    ),
-    "timestamp_microsecond": (
-        ["{{ timestamp_text(\"cast('1900-01-01 00:00:00.000001' as timestamp)\") }}"],
-        ["1900-01-01 00:00:00.000001"],
-    ),
+    "integers": ([sql("1"), sql("23")], ["1", "23"]),
+    "separator_in_text": ([sql("'1|2'"), sql("'3'")], ["1|2", "3"]),
+    "null_and_empty": ([sql("cast(null as varchar)"), sql("''")], [None, ""]),
+    "decimal": ([sql("cast(12.50 as numeric(15, 2))")], ["12.50"]),
+    "timestamp_whole_second": ([sql("7"), timestamp("1998-08-03 10:00:00")], ["7", "1998-08-03 10:00:00"]),
+    "timestamp_fraction": ([sql("7"), timestamp("1998-08-03 10:00:00.25")], ["7", "1998-08-03 10:00:00.25"]),
+    "timestamp_microsecond": ([timestamp("1900-01-01 00:00:00.000001")], ["1900-01-01 00:00:00.000001"]),
 }
 
 
@@ -118,7 +120,7 @@ def python_key(values: list[str | None]) -> int:
 def keys_on(env: dict[str, str], folder: Path) -> dict[str, int]:
     columns = []
     for name, (expressions, _) in KEY_INPUTS.items():
-        listed = ", ".join(f'"{expression}"' for expression in expressions)
+        listed = ", ".join(expressions)
         columns.append(f"{{{{ surrogate_key([{listed}]) }}}} as {name}")
     env = env | {"DBT_TARGET_PATH": str(folder / "target"), "DBT_LOG_PATH": str(folder / "logs")}
     result = run([*dbt("--quiet", "show"), "--inline", f"select {', '.join(columns)}", "--output", "json"], env)

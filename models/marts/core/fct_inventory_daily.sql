@@ -68,7 +68,10 @@ day_range as (
     select
         {% if is_incremental() -%}
             coalesce(
-                (select ({{ dbt.dateadd('day', 1, date_from_key('max(fact.date_key)')) }})::date from {{ this }} as fact),
+                (
+                    select ({{ dbt.dateadd('day', 1, date_from_key('max(fact.date_key)')) }})::date
+                    from {{ this }} as fact
+                ),
                 (select min(business_clock.business_date) from business_clock)
             )
         {%- else -%}

@@ -474,9 +474,7 @@ def _load_tables(
     return result
 
 
-def _finish_interrupted_snowflake_run(
-    pipeline: dlt.Pipeline, result: RunResult, load: Callable[[], object]
-) -> None:
+def _finish_interrupted_snowflake_run(pipeline: dlt.Pipeline, result: RunResult, load: Callable[[], object]) -> None:
     """Normalize and load the packages a killed run left behind (mending a normalize cut short first)."""
     _repair_interrupted_normalize(pipeline)
     if pipeline.has_pending_data:
@@ -760,16 +758,19 @@ def _explain_failure(error: BaseException, loc: Location | None) -> str:
             f"{first_line}. Grant what `python ingest/run.py --print-grants` prints (README, 'Privileges') "
             "and run again."
         )
-    if any(
-        signal in text
-        for signal in (
-            "server closed the connection",
-            "terminating connection",
-            "Connection refused",
-            "connection to server",
-            "IO error",
+    if (
+        any(
+            signal in text
+            for signal in (
+                "server closed the connection",
+                "terminating connection",
+                "Connection refused",
+                "connection to server",
+                "IO error",
+            )
         )
-    ) and loc is not None:
+        and loc is not None
+    ):
         return (
             f"{first_line}. The {loc.side} server {loc.host}:{loc.port} went away during the run: check "
             "that it runs and run again: a run resumes where the last one stopped."

@@ -111,14 +111,18 @@ def connect(warehouse: SnowflakeLocation) -> snowflake.connector.SnowflakeConnec
         ) from None
 
 
+def lock_key(warehouse: SnowflakeLocation) -> int:
+    """The advisory lock's second key: the Snowflake account (or emulator address) and database, as an int4."""
+    return zlib.crc32(f"{warehouse.account}/{warehouse.host}/{warehouse.database}".encode()) - 2**31
+
+
 @contextlib.contextmanager
 def exclusive_run(source: Location, warehouse: SnowflakeLocation) -> Iterator[None]:
     """Hold the ingest lock for this Snowflake database in the source database; a second run stops at once."""
-    second_key = zlib.crc32(f"{warehouse.account}/{warehouse.host}/{warehouse.database}".encode()) - 2**31
     conn = connect_postgres(source, autocommit=True)
     try:
         with conn.cursor() as cur:
-            cur.execute("select pg_try_advisory_lock(%s, %s)", (LOCK_ID, second_key))
+            cur.execute("select pg_try_advisory_lock(%s, %s)", (LOCK_ID, lock_key(warehouse)))
             if not cur.fetchone()[0]:
                 raise IngestError(
                     f"another ingest run is loading the {warehouse.describe()} from the {source.describe()}; "
@@ -165,7 +169,11 @@ class Warehouse:
 
     def prepare(self) -> None:
         """Create raw's schema when missing (the loader needs ``create schema`` on the database, or a DBA does it)."""
-        self.execute(f"create schema if not exists {self.location.database}.{self.schema}")
+        present = self.execute(
+            "select count(*) from information_schema.schemata where schema_name = %s", (self.schema,)
+        )
+        if not present[0][0]:
+            self.execute(f"create schema if not exists {self.location.database}.{self.schema}")
 
     def tables(self) -> set[str]:
         rows = self.execute("select table_name from information_schema.tables where table_schema = %s", (self.schema,))

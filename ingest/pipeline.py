@@ -155,11 +155,16 @@ def make_pipeline(warehouse: Location) -> dlt.Pipeline:
     # No unique constraint on dlt's row ids: a load package resumed after a kill may copy a file into the
     # staging table a second time; the delete-insert merge deduplicates on the primary key instead.
     destination = dlt.destinations.postgres(credentials=credentials, create_indexes=False)
+    return _dlt_pipeline(destination, str(pipelines_dir))
+
+
+def _dlt_pipeline(destination: object, pipelines_dir: str) -> dlt.Pipeline:
+    """The ingest's dlt pipeline into raw for a destination (PostgreSQL's or Snowflake's), with its own state folder."""
     return dlt.pipeline(
         pipeline_name=PIPELINE_NAME,
         destination=destination,
         dataset_name=RAW_SCHEMA,
-        pipelines_dir=str(pipelines_dir),
+        pipelines_dir=pipelines_dir,
         progress="log" if os.environ.get("INGEST_DLT_PROGRESS") else None,
     )
 
@@ -409,13 +414,7 @@ def _run_snowflake(source: Location, location: SnowflakeLocation, tables: list[s
             warehouse.prepare()
             reload = schema_changes.check(source, None, tables, raw_columns=warehouse.raw_columns(tables)).reload
             deletes.install(source, keys)
-            pipeline = dlt.pipeline(
-                pipeline_name=PIPELINE_NAME,
-                destination=to_snowflake.destination(location),
-                dataset_name=RAW_SCHEMA,
-                pipelines_dir=to_snowflake.pipelines_dir(location),
-                progress="log" if os.environ.get("INGEST_DLT_PROGRESS") else None,
-            )
+            pipeline = _dlt_pipeline(to_snowflake.destination(location), to_snowflake.pipelines_dir(location))
             load = (lambda: warehouse.load_packages(pipeline)) if location.emulator else pipeline.load
             result = _load_tables(
                 source,

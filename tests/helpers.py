@@ -128,6 +128,19 @@ def python(*args: str) -> list[str]:
     return [sys.executable, *args]
 
 
+def start_ingest(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
+    """``python ingest/run.py`` in its own process group (a test kills the group), its output on one pipe."""
+    return subprocess.Popen(
+        python("ingest/run.py", *args),
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+
+
 def dbt(*args: str) -> list[str]:
     return [str(Path(sys.executable).parent / "dbt"), *args]
 

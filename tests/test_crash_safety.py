@@ -14,11 +14,10 @@ import os
 import random
 import shutil
 import signal
-import subprocess
 import time
 
 import pytest
-from helpers import PRIMARY_KEYS, ROOT, python, query, raw_vs_source, run
+from helpers import PRIMARY_KEYS, python, query, raw_vs_source, run, start_ingest
 
 from ingest.config import RAW_SCHEMA, STATE_DIR, TABLES
 
@@ -64,15 +63,7 @@ def assert_raw_is_the_truth(dbs, context: str) -> None:
 
 def killed_run(env: dict[str, str], args: list[str], delay: float) -> str:
     """Start ingest, SIGKILL its whole process group after ``delay`` seconds; return what it printed."""
-    process = subprocess.Popen(
-        python("ingest/run.py", *args),
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    process = start_ingest(env, *args)
     time.sleep(delay)
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGKILL)

@@ -20,7 +20,6 @@ import decimal
 import os
 import shutil
 import signal
-import subprocess
 import time
 import uuid
 from pathlib import Path
@@ -30,10 +29,10 @@ import psycopg2
 import pytest
 import snowflake.connector
 import sqlglot
-from helpers import PRIMARY_KEYS, python, query, run
+from helpers import PRIMARY_KEYS, python, query, run, start_ingest
 
 from ingest import to_snowflake
-from ingest.config import ROOT, STATE_DIR, TABLES, snowflake_location
+from ingest.config import STATE_DIR, TABLES, snowflake_location
 
 pytestmark = pytest.mark.slow
 
@@ -190,15 +189,7 @@ def test_a_run_killed_in_its_load_is_finished_by_the_next(landed_on_emulator, em
     """SIGKILL a day's run just after its last extraction (in normalize or the emulator's load), run again."""
     dbs, env, database = landed_on_emulator
     run(python("demo/source.py", "advance", "--days", "1"), env)
-    process = subprocess.Popen(
-        python("ingest/run.py"),
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    process = start_ingest(env)
     output = []
     for line in process.stdout:
         output.append(line)

@@ -43,19 +43,28 @@ latest_business_date as (
 
 ),
 
+-- The newest business date this table already holds (none on its first build).
+already_recorded as (
+
+    {% if is_incremental() %}
+        select max(clock.business_date) as business_date
+        from {{ this }} as clock
+    {% else %}
+        select null::date as business_date
+    {% endif %}
+
+),
+
 final as (
 
     select
-        business_date,
+        latest_business_date.business_date,
         {{ dbt.current_timestamp() }} as recorded_at
     from latest_business_date
+    cross join already_recorded
     where
-        business_date is not null
-    {% if is_incremental() -%}
-        and business_date > (
-            select coalesce(max(clock.business_date), '0001-01-01'::date) from {{ this }} as clock
-        )
-    {%- endif %}
+        latest_business_date.business_date is not null
+        and latest_business_date.business_date > coalesce(already_recorded.business_date, '0001-01-01'::date)
 
 )
 

@@ -98,15 +98,15 @@ def _quiet_ctrl_c() -> None:
     if getattr(real_fire_event, "quiet_on_ctrl_c", False):
         return
 
-    def fire_event(event: object, *args: object, **kwargs: object) -> None:
+    def fire_event(e: object, *args: object, **kwargs: object) -> None:  # dbt passes the event as e= too
         if isinstance(sys.exc_info()[1], KeyboardInterrupt):
-            name = type(event).__name__
+            name = type(e).__name__
             if name == "MainStackTrace":
                 return
             if name == "MainEncounteredError":
                 print(INTERRUPTED, file=sys.stderr, flush=True)
                 return
-        real_fire_event(event, *args, **kwargs)
+        real_fire_event(e, *args, **kwargs)
 
     fire_event.quiet_on_ctrl_c = True  # type: ignore[attr-defined]
     functions.fire_event = fire_event

@@ -111,13 +111,14 @@
 
 
 {#- The row's key as JSON text, e.g. {"l_orderkey": 1, "l_linenumber": 2}: the source's column names, the same
-    text ingest/held_rows.py writes, so an event names the row as the source does. -#}
+    text ingest/held_rows.py writes (json_object_text, macros/portable/json.sql), so an event names the row as the
+    source does, on every engine. -#}
 {% macro quarantine_row_key(alias, key, source_key) %}
-    jsonb_build_object(
-{%- for column in key %}
-            '{{ source_key[loop.index0] }}', {{ alias }}.{{ column }}{{ ',' if not loop.last }}
-{%- endfor %}
-    )::text
+{%- set pairs = [] -%}
+{%- for column in key -%}
+    {%- do pairs.append([source_key[loop.index0], alias ~ '.' ~ column]) -%}
+{%- endfor -%}
+    {{ json_object_text(pairs) }}
 {% endmacro %}
 
 
@@ -167,7 +168,7 @@
         {%- elif rule.rule == 'text' %}
         where
             length({{ column }}) > {{ var('quarantine_max_text_length') }}
-            or {{ column }} ~ '[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]'
+            or {{ has_control_characters(column) }}
 {%- endif %}
 {{ 'union all' if not loop.last }}
 {%- endfor %}

@@ -38,7 +38,7 @@
         {%- elif rule.rule == 'text' -%}
             {%- do conditions.append(
                 'length(' ~ column ~ ') > ' ~ var('quarantine_max_text_length')
-                ~ " or " ~ column ~ " ~ '[\\x01-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]'"
+                ~ " or " ~ has_control_characters(column)
             ) -%}
 {%- endif -%}
 {%- endfor -%}

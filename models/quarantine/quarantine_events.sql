@@ -14,7 +14,7 @@
     )
 }}
 
-{%- set run_time = "'" ~ run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f') ~ "+00'::timestamptz" %}
+{%- set run_time = "'" ~ run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f') ~ "+00:00'::timestamptz" %}
 
 with
 

@@ -17,13 +17,13 @@
             where
                 (fact.order_id, fact.line_number) in (
                     select
-                        (violation.row_key::jsonb ->> 'l_orderkey')::bigint,
-                        (violation.row_key::jsonb ->> 'l_linenumber')::integer
+                        {{ json_integer_field('violation.row_key', 'l_orderkey') }},
+                        {{ json_integer_field('violation.row_key', 'l_linenumber') }}
                     from {{ ref('quarantine_violations') }} as violation
                     where violation.table_name = 'lineitem' and violation.detected_by = 'dbt'
                 )
                 or fact.order_id in (
-                    select (violation.row_key::jsonb ->> 'o_orderkey')::bigint
+                    select {{ json_integer_field('violation.row_key', 'o_orderkey') }}
                     from {{ ref('quarantine_violations') }} as violation
                     where violation.table_name = 'orders' and violation.detected_by = 'dbt'
                 )",

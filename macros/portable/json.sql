@@ -9,11 +9,11 @@
 {%- endmacro %}
 
 {% macro default__json_object_text(pairs) -%}
-    jsonb_build_object(
-        {%- for name, expression in pairs %}
-        '{{ name }}', {{ expression }}{{ ',' if not loop.last }}
-        {%- endfor %}
-    )::text
+    {%- set arguments = [] -%}
+    {%- for name, expression in pairs -%}
+        {%- do arguments.append("'" ~ name ~ "', " ~ expression) -%}
+    {%- endfor -%}
+    jsonb_build_object({{ arguments | join(', ') }})::text
 {%- endmacro %}
 
 {% macro snowflake__json_object_text(pairs) -%}

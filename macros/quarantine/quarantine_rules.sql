@@ -116,9 +116,9 @@
 {% macro quarantine_row_key(alias, key, source_key) %}
 {%- set pairs = [] -%}
 {%- for column in key -%}
-    {%- do pairs.append([source_key[loop.index0], alias ~ '.' ~ column]) -%}
-{%- endfor -%}
-    {{ json_object_text(pairs) }}
+{%- do pairs.append([source_key[loop.index0], alias ~ '.' ~ column]) -%}
+{%- endfor %}
+{{ json_object_text(pairs) }}
 {% endmacro %}
 
 

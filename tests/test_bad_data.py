@@ -1,250 +1,31 @@
-"""Bad data never blocks the warehouse and never vanishes; bad settings and bad moments get one clear message.
+"""Bad data never blocks the warehouse and never vanishes: the quarantine, safe cursors and recovery, end to end.
 
-On fresh databases (a demo source at SF 0.01, one ingest and one ``dbt build``), each case breaks something the
-way a newcomer would (by hand in the source, a setting, a signal), runs the real commands and asserts:
-
-- the exit code, and a message that names the table or setting, the column or privilege, the count and the fix,
-  never a Python traceback;
-- nothing already loaded is lost: row counts and checksums of raw, the snapshots and the marts before and after
-  (``warehouse_state``);
-- the good rows of the same run arrive;
-- the bad row is visible where a person looks: ``raw_tpch.held_rows``, the quarantine, or a named failing test.
+On fresh databases (a demo source at SF 0.01, one ingest and one ``dbt build``): the catalogue of bad rows planted
+together in one ingest + build (each on its own row), their correction in one more, then the issue's future-stamp
+sequence, a deleted-and-recreated key and a Ctrl-C in ``dbt build``. Each case asserts what tests/breakage.py
+lists: exit code, message, nothing lost, the good rows arrive, the bad row visible. The cases that need no dbt
+build are in tests/test_bad_ingest.py, the snapshot repair in tests/test_bad_history.py: pytest-xdist runs those
+modules beside this one.
 """
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
 import json
-import os
-import resource
-import shutil
-import signal
-import socket
-import subprocess
-import threading
-import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
-import psycopg2
 import pytest
-from helpers import (
-    PRIMARY_KEYS,
-    ROOT,
-    checksum,
-    dbt,
-    drop_database,
-    execute,
-    python,
-    query,
-    raw_vs_source,
-    run,
-    source_types,
+from breakage import (
+    build,
+    ingest,
+    interrupted,
+    raw_equals_source_except,
+    simulator_touched,
 )
-from psycopg2 import sql
+from helpers import dbt, execute, python, query, run
 
-from ingest import roles
-from ingest.config import RAW_SCHEMA, SOURCE_SCHEMA, TABLES
-from ingest.privileges import source_grants, warehouse_grants
+from ingest.config import TABLES
 
 pytestmark = pytest.mark.slow
-
-STATE_SCHEMAS = (RAW_SCHEMA, "snapshots", "marts")
-"""What a failed run must leave exactly as it was."""
-LOADER = "pytest_loader_e13"
-PASSWORD = "loader-secret"
-HELD: dict[str, int] = {}
-"""Keys a case held back in the source, for the case that corrects them."""
-
-
-# ------------------------------------------------------------------------------------------------ helpers
-
-
-def warehouse_state(dbs) -> dict[str, tuple[int, str]]:
-    """Every table of raw, snapshots and marts: (row count, md5 of all its rows in a stable order).
-
-    dlt's bookkeeping columns (``_dlt_load_id``, ``_dlt_id``) are left out: a run that re-merges identical rows
-    (the delete log's lag window) gives them new ids without changing any data.
-    """
-    columns = query(
-        dbs.warehouse,
-        """
-        select col.table_schema, col.table_name, array_agg(col.column_name::text order by col.ordinal_position)
-        from information_schema.columns as col
-        inner join information_schema.tables as tab
-            on tab.table_schema = col.table_schema and tab.table_name = col.table_name
-        where col.table_schema = any(%s) and tab.table_type = 'BASE TABLE' and col.table_name not like '\\_dlt%%'
-            and col.table_name not like 'held\\_%%' and col.column_name not like '\\_dlt\\_%%'
-        group by 1, 2
-        order by 1, 2""",
-        (list(STATE_SCHEMAS),),
-    )
-    state = {}
-    for schema, table, names in columns:
-        statement = sql.SQL(
-            "select count(*), coalesce(md5(string_agg(row_text, E'\\n' order by row_text)), '') "
-            "from (select row({})::text as row_text from {}.{} as t) as rows"
-        ).format(
-            sql.SQL(", ").join(sql.Identifier("t", name) for name in names),
-            sql.Identifier(schema),
-            sql.Identifier(table),
-        )
-        with contextlib.closing(psycopg2.connect(**dbs.warehouse.connect_kwargs())) as conn, conn.cursor() as cur:
-            cur.execute(statement)
-            state[f"{schema}.{table}"] = cur.fetchone()
-    return state
-
-
-def raw_equals_source_except(dbs, table: str, keys: list[tuple]) -> None:
-    """Raw's live rows equal the source's, leaving out the rows with ``keys`` (held back in the source)."""
-    key = PRIMARY_KEYS[table]
-    if keys:
-        listed = ", ".join(f"({', '.join(map(str, k))})" for k in keys)
-        where = f"({', '.join(key)}) not in ({listed})"
-    else:
-        where = "true"
-    types = source_types(dbs.source, SOURCE_SCHEMA, table)
-    expected = checksum(dbs.source, SOURCE_SCHEMA, table, list(types), key, where=where)
-    casts = {column: f"{column}::{kind}" for column, kind in types.items()}
-    got = checksum(
-        dbs.warehouse, RAW_SCHEMA, table, list(types), key, where=f"_deleted_at is null and {where}", casts=casts
-    )
-    assert got == expected, f"raw_tpch.{table} {got} differs from the source {expected} (held keys {keys})"
-
-
-def simulator_touched(dbs, table: str, key: dict[str, int]) -> bool:
-    """Whether the simulator changed this key (its truth log), which would overwrite a hand-made stamp."""
-    return bool(
-        query(
-            dbs.source,
-            "select 1 from demo.truth_log where table_name = %s and key = %s::jsonb and sim_date is not null limit 1",
-            (table, json.dumps(key)),
-        )
-    )
-
-
-def ingest(dbs, *args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
-    """Run ingest; the caller asserts the exit code."""
-    result = run(python("ingest/run.py", *args), dbs.env | (env or {}), check=False)
-    return result.returncode, result.stdout + result.stderr
-
-
-def build(dbs, *args: str, check: bool = True) -> tuple[int, str]:
-    """Run dbt build; unless ``check`` is false a failure fails the test with dbt's output."""
-    result = run(dbt("build", *args), dbs.env, check=check)
-    return result.returncode, result.stdout + result.stderr
-
-
-def assert_clear_failure(code: int, output: str, *expected: str, exit_code: int = 1) -> None:
-    assert code == exit_code, f"expected exit {exit_code}, got {code}:\n{output}"
-    assert "Traceback" not in output, output
-    for text in expected:
-        assert text in output, f"{text!r} missing from:\n{output}"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextlib.contextmanager
-def foreign_program(port: int):
-    """A program that is not PostgreSQL on ``port``: it answers every connection with an HTTP error."""
-    server = socket.socket()
-    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    server.bind(("127.0.0.1", port))
-    server.listen()
-    server.settimeout(0.2)
-    stop = threading.Event()
-
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                client, _ = server.accept()
-            except OSError:
-                continue
-            with client, contextlib.suppress(OSError):
-                client.settimeout(2)
-                client.recv(64)
-                client.sendall(b"HTTP/1.1 400 Bad Request\r\n\r\n")
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join()
-        server.close()
-
-
-@contextlib.contextmanager
-def role(dbs, name: str, grants: dict[str, list[str]]):
-    """A login role with exactly ``grants`` (side -> statements), dropped afterwards."""
-    drop = f'drop owned by "{name}" cascade'
-    if query(dbs.warehouse, "select 1 from pg_roles where rolname = %s", (name,)):
-        for loc in (dbs.source, dbs.warehouse):
-            execute(loc, drop)
-        execute(dbs.warehouse, f'drop role "{name}"')
-    execute(dbs.warehouse, f"create role \"{name}\" login password '{PASSWORD}'")
-    try:
-        for side, statements in grants.items():
-            loc = dbs.source if side == "source" else dbs.warehouse
-            for statement in statements:
-                execute(loc, statement)
-        yield dbs.env | {
-            "WAREHOUSE_USER": name,
-            "WAREHOUSE_PASSWORD": PASSWORD,
-            "SOURCE_USER": name,
-            "SOURCE_PASSWORD": PASSWORD,
-        }
-    finally:
-        for loc in (dbs.source, dbs.warehouse):
-            execute(loc, drop)
-        execute(dbs.warehouse, f'drop role if exists "{name}"')
-
-
-def loader_grants(dbs, name: str) -> dict[str, list[str]]:
-    """Exactly the grants the README lists (ingest/roles.py is the one place they are written)."""
-    return {"source": source_grants(name, dbs.source.dbname), "warehouse": warehouse_grants(name, dbs.warehouse.dbname)}
-
-
-def can_mount() -> bool:
-    if os.geteuid() != 0 or shutil.which("mount") is None:
-        return False
-    probe = Path(f"/tmp/pytest-mount-probe-{os.getpid()}")
-    probe.mkdir(exist_ok=True)
-    try:
-        done = subprocess.run(
-            ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(probe)], check=False, capture_output=True
-        )
-        if done.returncode != 0:
-            return False
-        subprocess.run(["umount", str(probe)], check=True)
-        return True
-    finally:
-        probe.rmdir()
-
-
-@contextlib.contextmanager
-def small_disk(folder: Path, options: str):
-    """A tmpfs mounted at ``folder`` (``options`` e.g. 'size=2m' or 'ro')."""
-    folder.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)], check=True)
-    try:
-        yield folder
-    finally:
-        subprocess.run(["umount", "-l", str(folder)], check=False)
-
-
-def external(dbs) -> dict[str, str]:
-    """The same databases, addressed as an external server: the project will not start or restart it."""
-    return {"WAREHOUSE_HOST": "127.0.0.1", "SOURCE_HOST": "127.0.0.1"}
-
-
-# ------------------------------------------------------------------------------------------------ fixtures
 
 
 @pytest.fixture(scope="module")
@@ -254,11 +35,11 @@ def built(landed):
     return landed
 
 
-# ------------------------------------------------------------------------------------------------ catalogue
-
 STAMP = "1998-08-02 12:00:00+00"
 """When the catalogue's bad rows are written: after the generated data (the last order date is 1998-08-02, stamped
 at midnight) and before the simulator's first day (1998-08-03), so later simulated days still move the cursor."""
+
+
 FIXED = "1998-08-02 13:00:00+00"
 """When they are corrected."""
 
@@ -389,6 +170,7 @@ CASES = [
     ),
 ]
 """Each on its own row; lineitem cases on lines of distinct closed orders, the others on distinct members."""
+
 
 GOOD_QUANTITY = 7
 """The good change of the same run: one line's quantity and one customer's address."""
@@ -611,7 +393,6 @@ def test_the_threshold_test_fails_past_the_chosen_count(shared, built):
     output = result.stdout + result.stderr
     assert result.returncode == 1, output[-3000:]
     assert f"FAIL {listed} assert_quarantine_below_threshold" in output, output[-3000:]
-    # At the default threshold the same count only warns: the shared run's build says so (first test above).
 
 
 @pytest.fixture(scope="module")
@@ -684,11 +465,29 @@ def test_after_the_fix_one_ordinary_run_brings_everything_back(corrected, shared
             assert current and current[0][0].isoformat().startswith(FIXED[:10]), (case.name, current)
 
 
-# ------------------------------------------------------------------------------------------------ timestamps
+@dataclass
+class FutureDay:
+    """The issue's sequence, shared by the cases that follow it: what was planted and what each command said."""
+
+    line: tuple[int, int]
+    customer: int
+    recreated: int
+    ingest_code: int = 0
+    ingest_output: str = ""
+    interrupted_code: int = 0
+    interrupted_output: str = ""
+    build_code: int = 0
+    build_output: str = ""
 
 
-def test_a_future_stamp_hides_no_later_change(built):
-    """The issue's sequence: future stamps on a line and a customer, then ordinary changes, then ingest + build."""
+@pytest.fixture(scope="module")
+def future_day(corrected, built) -> FutureDay:
+    """Future stamps on a line and a customer, then a simulated day of ordinary changes and a customer deleted and
+    recreated in the source; one ingest; a ``dbt build`` interrupted by Ctrl-C; one ``dbt build``.
+
+    One ingest and one build (after the interrupted one) serve the future-stamp, the recreated-key and the Ctrl-C
+    cases: each plants on its own rows, and each asserts its own outcome below.
+    """
     # A line of a closed order and a customer with an open order: the simulator's day changes neither.
     (line,) = query(
         built.source,
@@ -713,7 +512,26 @@ def test_a_future_stamp_hides_no_later_change(built):
     run(python("demo/source.py", "advance", "--days", "1"), built.env)
     assert not simulator_touched(built, "lineitem", {"l_orderkey": line[0], "l_linenumber": line[1]})
     assert not simulator_touched(built, "customer", {"c_custkey": customer[0]})
-    code, output = ingest(built)
+    (row,) = query(built.source, "select * from tpch.customer order by c_custkey desc limit 1")
+    assert row[0] != customer[0]
+    execute(built.source, "delete from tpch.customer where c_custkey = %s", (row[0],))
+    execute(built.source, f"insert into tpch.customer values ({', '.join(['%s'] * len(row))})", row)
+    execute(
+        built.source,
+        "update tpch.customer set c_address = 'back again', updated_at = %s where c_custkey = %s",
+        ("1998-08-20 00:00:00+00", row[0]),
+    )
+    day = FutureDay(line, customer[0], row[0])
+    day.ingest_code, day.ingest_output = ingest(built)
+    day.interrupted_code, day.interrupted_output = interrupted(dbt("build"), built.env, 3.0, after=" START ")
+    day.build_code, day.build_output = build(built, check=False)  # all of it: a partial build drops dependants
+    return day
+
+
+def test_a_future_stamp_hides_no_later_change(future_day, built):
+    """The issue's sequence: future stamps on a line and a customer, then ordinary changes, then ingest + build."""
+    line, customer = future_day.line, future_day.customer
+    code, output = future_day.ingest_code, future_day.ingest_output
     assert code == 0, output
     assert "held back 1 row(s) of tpch.lineitem whose updated_at is after the source's clock" in output, output
     assert "held back 1 row(s) of tpch.customer whose updated_at is after the source's clock" in output, output
@@ -721,14 +539,14 @@ def test_a_future_stamp_hides_no_later_change(built):
     # Every ordinary change arrived: raw equals the source but for the two held rows (raw keeps their last
     # good version).
     for table in TABLES:
-        raw_equals_source_except(built, table, {"lineitem": [line], "customer": [customer]}.get(table, []))
+        raw_equals_source_except(built, table, {"lineitem": [line], "customer": [(customer,)]}.get(table, []))
     held = query(
         built.warehouse,
         "select table_name, row_key, rule, column_name, offending_value "
         "from raw_tpch.held_rows where resolved_at is null order by 1",
     )
     assert [(table, json.loads(key), *rest) for table, key, *rest in held] == [
-        ("customer", {"c_custkey": customer[0]}, "updated_at_in_future", "updated_at", "2099-01-01 00:00:00+00"),
+        ("customer", {"c_custkey": customer}, "updated_at_in_future", "updated_at", "2099-01-01 00:00:00+00"),
         (
             "lineitem",
             {"l_orderkey": line[0], "l_linenumber": line[1]},
@@ -740,8 +558,7 @@ def test_a_future_stamp_hides_no_later_change(built):
     assert query(built.warehouse, "select count(*) from raw_tpch.customer where c_comment = 'from the future'") == [
         (0,)
     ]
-    code, output = build(built)
-    assert code == 0, output
+    assert future_day.build_code == 0, future_day.build_output[-5000:]
     # Every line the simulated day wrote is in the fact.
     changed = set(
         query(
@@ -752,13 +569,35 @@ def test_a_future_stamp_hides_no_later_change(built):
     )
     in_fact = set(query(built.warehouse, "select order_id, line_number from marts.fct_order_lines"))
     assert changed and changed <= in_fact, sorted(changed - in_fact)[:10]
-    HELD["customer"] = customer[0]
-    HELD["line"] = line
 
 
-def test_a_corrected_stamp_is_read_by_key_even_behind_the_cursor(built):
+def test_a_deleted_and_recreated_key_comes_back_alive(future_day, built):
+    key = future_day.recreated
+    assert future_day.ingest_code == 0, future_day.ingest_output
+    assert query(
+        built.warehouse, "select c_address, _deleted_at from raw_tpch.customer where c_custkey = %s", (key,)
+    ) == [("back again", None)]
+    assert future_day.build_code == 0, future_day.build_output[-5000:]
+    assert query(
+        built.warehouse,
+        "select is_deleted, customer_address from marts.dim_customer where customer_id = %s and is_current",
+        (key,),
+    ) == [(False, "back again")]
+
+
+def test_ctrl_c_during_dbt_build(future_day):
+    """dbt cancels its open queries and exits 2; what it finished stays, the rest is rolled back; rebuild."""
+    code, output = future_day.interrupted_code, future_day.interrupted_output
+    assert code == 2, output
+    assert "Traceback" not in output, output
+    assert "interrupted (Ctrl-C): dbt cancelled its open queries" in output, output
+    assert "run `dbt build` again" in output, output
+    assert future_day.build_code == 0, future_day.build_output[-5000:]
+
+
+def test_a_corrected_stamp_is_read_by_key_even_behind_the_cursor(future_day, built):
     """Correcting the future stamps to an old time (behind the cursor) still brings the rows in."""
-    customer, line = HELD["customer"], HELD["line"]
+    customer, line = future_day.customer, future_day.line
     execute(
         built.source,
         "update tpch.customer set updated_at = '1998-08-03 12:00', c_comment = 'corrected' where c_custkey = %s",
@@ -783,501 +622,3 @@ def test_a_corrected_stamp_is_read_by_key_even_behind_the_cursor(built):
     ) == [(True,), (True,)]
     for table in ("customer", "lineitem"):
         raw_equals_source_except(built, table, [])
-
-
-def test_a_future_row_lands_once_its_time_is_reached(built):
-    (due,) = query(
-        built.source,
-        "update tpch.supplier set updated_at = now() + interval '25 seconds', "
-        "s_comment = 'soon' where s_suppkey = 3 returning updated_at",
-    )
-    env = {"CURSOR_SAFETY_WINDOW_SECONDS": "0"}
-    code, output = ingest(built, env=env)
-    assert code == 0 and "held back 1 row(s) of tpch.supplier" in output, output
-    assert query(built.warehouse, "select s_comment from raw_tpch.supplier where s_suppkey = 3") != [("soon",)]
-    wait = (due[0] - query(built.source, "select now()")[0][0]).total_seconds()
-    time.sleep(max(wait, 0) + 1)
-    code, output = ingest(built, env=env)
-    assert code == 0 and "held back 1 row(s) of tpch.supplier" not in output, output
-    assert query(built.warehouse, "select s_comment from raw_tpch.supplier where s_suppkey = 3") == [("soon",)]
-    # The supplier cursor now stands at today's wall clock, decades after the demo's simulated time: put the row
-    # back in simulated time and replay the table (README, 'When something is wrong'), as a user of the demo must.
-    execute(built.source, "update tpch.supplier set updated_at = '1998-08-03 12:00' where s_suppkey = 3")
-    code, output = ingest(built, "--tables", "supplier", "--full-refresh")
-    assert code == 0, output
-    raw_equals_source_except(built, "supplier", [])
-
-
-def test_a_null_stamp_is_held_not_fatal(built):
-    """A source whose updated_at may be NULL: the row is held and named; every other table still loads."""
-    execute(built.source, "alter table tpch.part alter column updated_at drop not null")
-    execute(built.source, "alter table demo.truth_log alter column changed_at drop not null")
-    execute(built.source, "update tpch.part set updated_at = null, p_comment = 'no stamp' where p_partkey = 11")
-    try:
-        run(python("demo/source.py", "advance", "--days", "1"), built.env)
-        code, output = ingest(built)
-        assert code == 0, output
-        assert "held back 1 row(s) of tpch.part whose updated_at is NULL" in output, output
-        assert query(
-            built.warehouse,
-            "select row_key from raw_tpch.held_rows where rule = 'updated_at_missing' and resolved_at is null",
-        ) == [('{"p_partkey": 11}',)]
-        expected, got = raw_vs_source(built.source, built.warehouse, "orders")
-        assert got == expected
-    finally:
-        execute(built.source, "update tpch.part set updated_at = '1998-08-04 12:00' where p_partkey = 11")
-        execute(built.source, "alter table tpch.part alter column updated_at set not null")
-    code, output = ingest(built)
-    assert code == 0 and "re-read by key" in output, output
-    assert query(built.warehouse, "select p_comment from raw_tpch.part where p_partkey = 11") == [("no stamp",)]
-
-
-# ------------------------------------------------------------------------------------------------ tables and columns
-
-
-def test_a_time_zone_less_timestamp(built):
-    """A source whose updated_at has no time zone: its values are taken as UTC and land unchanged."""
-    execute(
-        built.source,
-        "alter table tpch.region alter column updated_at type timestamp using updated_at at time zone 'UTC'",
-    )
-    try:
-        execute(
-            built.source,
-            "update tpch.region set r_comment = 'naive', updated_at = '1998-08-09 10:00' where r_regionkey = 1",
-        )
-        code, output = ingest(built)
-        assert code == 0, output
-        assert query(
-            built.warehouse, "select r_comment, updated_at::text from raw_tpch.region where r_regionkey = 1"
-        ) == [("naive", "1998-08-09 10:00:00+00")]
-    finally:
-        execute(
-            built.source,
-            "alter table tpch.region alter column updated_at type timestamptz using updated_at at time zone 'UTC'",
-        )
-
-
-def test_an_emptied_table_is_named_and_nothing_is_lost(built):
-    """TRUNCATE fires no delete trigger: the run says the table lost rows without a delete and how to replay it."""
-    saved = query(built.source, "select * from tpch.nation order by n_nationkey")
-    before = warehouse_state(built)
-    execute(built.source, "alter table tpch.nation disable trigger demo_truth_log_truncate")
-    try:
-        execute(built.source, "truncate tpch.nation")
-        code, output = ingest(built)
-        assert code == 0, output
-        assert (
-            "raw_tpch.nation holds 25 live row(s) but source table tpch.nation has 0: 25 row(s) left the source "
-            "without a captured delete" in output
-        ), output
-        assert "python ingest/run.py --tables nation --full-refresh" in output
-        assert {name: state for name, state in warehouse_state(built).items() if "nation" in name} == {
-            name: state for name, state in before.items() if "nation" in name
-        }
-    finally:
-        columns = len(saved[0])
-        for row in saved:
-            execute(built.source, f"insert into tpch.nation values ({', '.join(['%s'] * columns)})", row)
-        execute(built.source, "alter table tpch.nation enable trigger demo_truth_log_truncate")
-    code, output = ingest(built)
-    assert code == 0 and "left the source" not in output, output
-
-
-def test_a_dropped_table_stops_the_run_before_anything_is_written(built):
-    before = warehouse_state(built)
-    execute(built.source, "alter table tpch.region rename to region_dropped")
-    try:
-        code, output = ingest(built)
-        assert_clear_failure(code, output, "source table tpch.region does not exist", "create it")
-        assert warehouse_state(built) == before
-    finally:
-        execute(built.source, "alter table tpch.region_dropped rename to region")
-
-
-def test_duplicate_keys_in_a_source_without_a_primary_key(built):
-    before = warehouse_state(built)
-    execute(built.source, "alter table tpch.nation drop constraint nation_pkey")
-    execute(built.source, "insert into tpch.nation select * from tpch.nation where n_nationkey = 5")
-    try:
-        code, output = ingest(built)
-        assert_clear_failure(
-            code, output, "source table tpch.nation has no primary key", "alter table tpch.nation add primary key"
-        )
-        assert warehouse_state(built) == before
-    finally:
-        # Remove the copy without recording a delete of key 5 (which would tombstone the real nation 5).
-        execute(built.source, "alter table tpch.nation disable trigger user")
-        execute(
-            built.source,
-            "delete from tpch.nation as copy where n_nationkey = 5 and ctid <> "
-            "(select min(ctid) from tpch.nation where n_nationkey = 5)",
-        )
-        execute(built.source, "alter table tpch.nation enable trigger user")
-        execute(built.source, "alter table tpch.nation add primary key (n_nationkey)")
-
-
-def test_a_deleted_and_recreated_key_comes_back_alive(built):
-    (row,) = query(built.source, "select * from tpch.customer order by c_custkey desc limit 1")
-    key = row[0]
-    execute(built.source, "delete from tpch.customer where c_custkey = %s", (key,))
-    execute(built.source, f"insert into tpch.customer values ({', '.join(['%s'] * len(row))})", row)
-    execute(
-        built.source,
-        "update tpch.customer set c_address = 'back again', updated_at = %s where c_custkey = %s",
-        ("1998-08-20 00:00:00+00", key),
-    )
-    code, output = ingest(built)
-    assert code == 0, output
-    assert query(
-        built.warehouse, "select c_address, _deleted_at from raw_tpch.customer where c_custkey = %s", (key,)
-    ) == [("back again", None)]
-    code, output = build(built)  # all of it: a partial build re-creates views and drops their dependants
-    assert query(
-        built.warehouse,
-        "select is_deleted, customer_address from marts.dim_customer where customer_id = %s and is_current",
-        (key,),
-    ) == [(False, "back again")]
-
-
-def test_a_renamed_column_is_reported_and_reloaded(built):
-    execute(built.source, "alter table tpch.supplier rename column s_comment to s_remark")
-    try:
-        code, output = ingest(built)
-        assert code == 0, output
-        assert "tpch.supplier has new column(s) s_remark" in output and "reloaded in full" in output, output
-        assert "tpch.supplier no longer has column(s) s_comment" in output, output
-        assert query(
-            built.warehouse, "select count(*) from raw_tpch.supplier where s_remark is null and _deleted_at is null"
-        ) == [(0,)]
-    finally:
-        execute(built.source, "alter table tpch.supplier rename column s_remark to s_comment")
-    # Rows reloaded while the column was renamed hold NULL in s_comment: replay the table (README, 'When
-    # something is wrong').
-    code, output = ingest(built, "--tables", "supplier", "--full-refresh")
-    assert code == 0 and "tpch.supplier has new column(s) s_comment" not in output, output
-    raw_equals_source_except(built, "supplier", [])
-
-
-def test_a_load_the_warehouse_refuses_for_good_blocks_no_later_run(built):
-    """A load package the warehouse refuses whatever happens (here a check constraint on raw, added by hand) used to
-    stay pending and fail every later run, even after the source was corrected. Now the first run fails with one
-    line; once the source is corrected the next run drops the refused package, says so, reloads that table in full
-    and lands everything."""
-    execute(built.warehouse, "alter table raw_tpch.region add constraint pytest_refused check (r_comment <> 'refused')")
-    try:
-        before = {name: state for name, state in warehouse_state(built).items() if name != "raw_tpch.region"}
-        execute(
-            built.source,
-            "update tpch.region set r_comment = 'refused', updated_at = '1998-08-10 12:00' where r_regionkey = 2",
-        )
-        code, output = ingest(built)
-        assert_clear_failure(code, output, "into raw_tpch.region failed", 'violates check constraint "pytest_refused"')
-        execute(
-            built.source,
-            "update tpch.region set r_comment = 'accepted', updated_at = '1998-08-10 13:00' where r_regionkey = 2",
-        )
-        code, output = ingest(built)
-        assert code == 0, output
-        assert "1 load package(s) left by an earlier run cannot be loaded" in output, output
-        assert "this run reloads raw_tpch.region in full" in output, output
-        raw_equals_source_except(built, "region", [])
-        after = {name: state for name, state in warehouse_state(built).items() if name != "raw_tpch.region"}
-        assert after == before
-        code, output = ingest(built)
-        assert code == 0 and "cannot be loaded" not in output, output
-    finally:
-        execute(built.warehouse, "alter table raw_tpch.region drop constraint if exists pytest_refused")
-
-
-# ------------------------------------------------------------------------------------------------ a way back
-
-
-def test_a_wrong_version_in_a_snapshot_is_repaired_by_the_documented_command(built):
-    """The issue's stuck state: a snapshot holds a bad version (here planted by hand) and every build fails.
-    `dbt run-operation repair_snapshot` removes it, the rebuild is green, the history is whole again."""
-    (customer,) = query(
-        built.warehouse,
-        "select customer_id from snapshots.snp_tpch__customer "
-        "where dbt_valid_to = '9999-12-31' order by customer_id limit 1",
-    )
-    execute(
-        built.warehouse,
-        "update snapshots.snp_tpch__customer set market_segment = 'BOGUS' "
-        "where customer_id = %s and dbt_valid_to = '9999-12-31'",
-        customer,
-    )
-    code, output = build(built, "--select", "dim_customer", check=False)
-    assert code != 0 and "accepted_values_dim_customer_market_segment" in output, output[-3000:]
-    result = run(dbt("run-operation", "repair_snapshot", "--args", "{table: customer}"), built.env)
-    assert "repair_snapshot: removed 1 version(s)" in result.stdout, result.stdout
-    code, output = build(built, "--select", "snp_tpch__customer+", "--full-refresh", check=False)
-    assert code == 0, output[-5000:]
-    assert query(
-        built.warehouse, "select count(*) from snapshots.snp_tpch__customer where market_segment = 'BOGUS'"
-    ) == [(0,)]
-    assert query(
-        built.warehouse,
-        "select count(*) from snapshots.snp_tpch__customer where customer_id = %s and dbt_valid_to = '9999-12-31'",
-        customer,
-    ) == [(1,)]
-
-
-# ------------------------------------------------------------------------------------------------ privileges
-
-
-def test_a_loader_with_exactly_the_listed_grants_can_ingest(fresh_databases):
-    dbs = fresh_databases("grants")
-    run(python("demo/source.py", "init", "--scale-factor", "0.01"), dbs.env)
-    # Delete capture is installed once by the tables' owner, as the README says.
-    capture = run(python("ingest/run.py", "--print-delete-capture-sql"), dbs.env).stdout
-    execute(dbs.source, capture)
-    with role(dbs, LOADER, loader_grants(dbs, LOADER)) as env:
-        code, output = ingest(dbs, env=env)
-        assert code == 0, output
-        run(python("demo/source.py", "advance", "--days", "1"), dbs.env)
-        code, output = ingest(dbs, env=env)
-        assert code == 0, output
-        for table in TABLES:
-            expected, got = raw_vs_source(dbs.source, dbs.warehouse, table)
-            assert got == expected, f"raw_tpch.{table} {got} differs from the source {expected}"
-        assert query(dbs.warehouse, "select count(*) from raw_tpch.lineitem where _deleted_at is not null")[0][0] > 0
-
-
-def test_a_missing_grant_is_named_before_anything_is_written(built):
-    grants = loader_grants(built, LOADER)
-    grants["source"] = [statement for statement in grants["source"] if "select on all tables" not in statement]
-    grants["source"].append(f'grant select on tpch.region, tpch.nation to "{LOADER}"')
-    before = warehouse_state(built)
-    with role(built, LOADER, grants) as env:
-        code, output = ingest(built, env=env)
-    assert_clear_failure(
-        code,
-        output,
-        "missing privileges, nothing was written",
-        f"source user '{LOADER}'",
-        "tpch.customer",
-        "tpch.lineitem",
-        "grant select on all tables in schema tpch",
-        "--print-grants",
-    )
-    assert warehouse_state(built) == before
-
-
-def test_raw_owned_by_another_user_is_named(built):
-    """`permission denied for schema raw_tpch` from the issue: the loader may not touch what another user owns."""
-    before = warehouse_state(built)
-    with role(built, LOADER, loader_grants(built, LOADER)) as env:
-        code, output = ingest(built, env=env)
-    assert_clear_failure(
-        code,
-        output,
-        f"schema raw_tpch (owner '{roles.LOADER}') belong(s) to another user",
-        "hand them to",
-        "--print-grants",
-    )
-    assert warehouse_state(built) == before
-
-
-def test_wrong_password_of_a_non_superuser_on_the_default_settings(built):
-    """The embedded default, a non-superuser, a wrong password: one line naming the user and the setting."""
-    before = warehouse_state(built)
-    with role(built, LOADER, loader_grants(built, LOADER)) as env:
-        code, output = ingest(built, env=env | {"WAREHOUSE_PASSWORD": "wrong"})
-        assert_clear_failure(code, output, "password was refused", "WAREHOUSE_PASSWORD", LOADER)
-    assert warehouse_state(built) == before
-
-
-def test_a_loader_of_your_own_in_a_missing_database_is_told_what_to_do(built):
-    """The embedded default, a missing database, a loader of your own: the server creates the database (as its
-    superuser, with the project's roles, so tpch_loader owns raw_tpch there); the run then names what stands in
-    the loader's way and the fix, before anything is written (once a traceback from the database-creation step)."""
-    missing = built.warehouse.with_dbname("pytest_not_there_e13")
-    try:
-        with role(built, LOADER, loader_grants(built, LOADER)) as env:
-            code, output = ingest(built, env=env | {"WAREHOUSE_DBNAME": missing.dbname})
-        assert_clear_failure(
-            code,
-            output,
-            f"created database {missing.dbname} on the embedded server",
-            f"schema raw_tpch (owner '{roles.LOADER}') belong(s) to another user",
-            f"hand them to '{LOADER}'",
-            "--print-grants",
-        )
-        assert query(
-            missing, "select count(*) from pg_tables where schemaname in ('raw_tpch', 'raw_tpch_staging')"
-        ) == [(0,)]
-    finally:
-        drop_database(missing)
-
-
-# ------------------------------------------------------------------------------------------------ servers
-
-
-def test_a_port_held_by_another_program(built):
-    port = free_port()
-    before = warehouse_state(built)
-    with foreign_program(port):
-        code, output = ingest(built, env=external(built) | {"SOURCE_PORT": str(port)})
-        assert_clear_failure(
-            code, output, f"the program listening on 127.0.0.1:{port} is not a PostgreSQL server", "Set SOURCE_PORT"
-        )
-        result = run(
-            dbt("build", "--select", "stg_tpch__region"), built.env | {"WAREHOUSE_PORT": str(port)}, check=False
-        )
-        output = result.stdout + result.stderr
-        assert result.returncode != 0, output
-        assert "received invalid response to SSL negotiation" in output, output
-        assert f"The program listening on 127.0.0.1:{port} is not a PostgreSQL server" in output, output
-        assert "Set WAREHOUSE_PORT" in output
-    assert warehouse_state(built) == before
-
-
-def test_the_server_disappears_mid_run(built, tmp_path):
-    """The warehouse server stops during a full load; the run says so; after a restart one ordinary run mends all.
-
-    The warehouse is a private embedded server (its own state folder and port), so stopping it touches no other
-    test; the run addresses it as an external server, so it cannot restart it by itself.
-    """
-    port = free_port()
-    private = {"WAREHOUSE_STATE_DIR": str(tmp_path / "state"), "WAREHOUSE_PORT": str(port), "SOURCE_HOST": "127.0.0.1"}
-    server_env = built.env | private
-    run(python("ingest/db.py", "start"), server_env)
-    env = server_env | {"WAREHOUSE_HOST": "127.0.0.1"}
-    try:
-        process = subprocess.Popen(
-            python("ingest/run.py"), cwd=ROOT, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-        )
-        time.sleep(10)
-        run(python("ingest/db.py", "stop"), server_env)
-        output, _ = process.communicate(timeout=300)
-        assert process.returncode == 1, output
-        assert "Traceback" not in output, output
-        assert "run again" in output, output
-        run(python("ingest/db.py", "start"), server_env)
-        result = run(python("ingest/run.py"), env, check=False)
-        assert result.returncode == 0, result.stdout + result.stderr
-        warehouse = dataclasses.replace(built.warehouse, port=port)
-        for table in TABLES:
-            expected, got = raw_vs_source(built.source, warehouse, table)
-            assert got == expected, f"raw_tpch.{table} {got} differs from the source {expected}"
-    finally:
-        run(python("ingest/db.py", "stop"), server_env, check=False)
-
-
-# ------------------------------------------------------------------------------------------------ state folder
-
-
-def test_a_read_only_state_folder(built, tmp_path):
-    before = warehouse_state(built)
-    if can_mount():
-        context = small_disk(tmp_path / "state", "ro")
-    elif os.geteuid() != 0:
-        (tmp_path / "state").mkdir()
-        (tmp_path / "state").chmod(0o500)
-        context = contextlib.nullcontext(tmp_path / "state")
-    else:
-        pytest.skip("root without mount: no way to make a folder read-only for this test")
-    with context as folder:
-        code, output = ingest(built, env=external(built) | {"WAREHOUSE_STATE_DIR": str(folder)})
-    assert_clear_failure(code, output, "cannot write", f"state folder {folder} must be writable", "WAREHOUSE_STATE_DIR")
-    assert warehouse_state(built) == before
-
-
-def test_a_full_disk(built, tmp_path):
-    """A state folder with no room for the extracted rows: a clear message, raw untouched, a rerun mends."""
-    before = warehouse_state(built)
-    env = external(built) | {"WAREHOUSE_STATE_DIR": str(tmp_path / "state")}
-    if can_mount():
-        with small_disk(tmp_path / "state", "size=1m"):
-            code, output = ingest(built, "--full-refresh", env=env)
-    else:  # a file-size limit fails the same writes (EFBIG) wherever the disk is
-        limit = 1 << 20
-        result = subprocess.run(
-            python("ingest/run.py", "--full-refresh"),
-            cwd=ROOT,
-            env=built.env | env,
-            check=False,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit)),
-        )
-        code, output = result.returncode, result.stdout + result.stderr
-    assert_clear_failure(code, output, "no room to write", "free space there", "run again")
-    assert warehouse_state(built) == before
-    code, output = ingest(built)
-    assert code == 0, output
-    for table in TABLES:
-        expected, got = raw_vs_source(built.source, built.warehouse, table)
-        assert got == expected, f"raw_tpch.{table} {got} differs from the source {expected}"
-
-
-# ------------------------------------------------------------------------------------------------ Ctrl-C
-
-
-def interrupted(command: list[str], env: dict[str, str], delay: float, after: str = "") -> tuple[int, str]:
-    """Run ``command``; send SIGINT ``delay`` seconds after it printed ``after``; return its exit code and output."""
-    process = subprocess.Popen(
-        command, cwd=ROOT, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
-    )
-    lines: list[str] = []
-    seen = threading.Event()
-
-    def read() -> None:
-        for line in process.stdout:
-            lines.append(line)
-            if after in line:
-                seen.set()
-        seen.set()
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    seen.wait(timeout=600)
-    time.sleep(delay)
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-    process.wait(timeout=300)
-    reader.join(timeout=30)
-    return process.returncode, "".join(lines)
-
-
-@pytest.mark.parametrize("delay", [6.0, 14.0])
-def test_ctrl_c_during_ingest(built, delay):
-    code, output = interrupted(python("ingest/run.py", "--full-refresh"), built.env, delay)
-    if code == 0:  # the run finished before the signal: nothing to prove at this delay
-        pytest.skip(f"the run finished within {delay} s")
-    assert_clear_failure(
-        code, output, "interrupted: the run stopped", "next `python ingest/run.py` finishes it", exit_code=130
-    )
-    code, output = ingest(built)
-    assert code == 0, output
-    for table in TABLES:
-        expected, got = raw_vs_source(built.source, built.warehouse, table)
-        assert got == expected, f"raw_tpch.{table} {got} differs from the source {expected}"
-
-
-def test_ctrl_c_during_dbt_build(built):
-    """dbt cancels its open queries and exits 2; what it finished stays, the rest is rolled back; rebuild."""
-    code, output = interrupted(dbt("build"), built.env, 3.0, after=" START ")
-    assert code == 2, output
-    assert "Traceback" not in output, output
-    assert "interrupted (Ctrl-C): dbt cancelled its open queries" in output, output
-    assert "run `dbt build` again" in output, output
-    code, output = build(built)
-    assert code == 0, output
-
-
-# ------------------------------------------------------------------------------------------------ settings
-
-
-@pytest.mark.parametrize(
-    ("variable", "value", "expected"),
-    [
-        ("CURSOR_SAFETY_WINDOW_SECONDS", "five", "CURSOR_SAFETY_WINDOW_SECONDS must be a whole number of seconds"),
-        ("WAREHOUSE_PORT", "54x", "WAREHOUSE_PORT / PGPORT must be a number"),
-    ],
-)
-def test_a_malformed_setting(built, variable, value, expected):
-    code, output = ingest(built, env={variable: value})
-    assert_clear_failure(code, output, expected)

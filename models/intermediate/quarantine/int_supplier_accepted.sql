@@ -1,0 +1,73 @@
+{#-
+    The last accepted version of every live supplier: what snapshot snp_tpch__supplier records. A version that
+    breaks a quarantine rule never gets here, so the supplier keeps its last good version (and the history never
+    records the bad one) until the source corrects it; a supplier deleted in the source leaves (post-hook), so
+    the snapshot closes its history. Incremental: each run merges the screened rows that are new or changed.
+    full_refresh=false: rebuilt from today's screened rows it would lose the last good version of every key
+    quarantined now, which the snapshot would then record as deleted.
+-#}
+{{
+    config(
+        materialized='incremental',
+        full_refresh=false,
+        incremental_strategy='merge',
+        unique_key=['supplier_id'],
+        on_schema_change='append_new_columns',
+        post_hook=[
+            "delete from {{ this }} as accepted
+            where not exists (
+                select 1 from {{ ref('stg_tpch__supplier') }} as live
+                where live.supplier_id = accepted.supplier_id
+            )"
+        ],
+    )
+}}
+
+-- depends_on: {{ ref('stg_tpch__supplier') }}
+
+with
+
+screened as (
+
+    select
+        supplier_id,
+        nation_id,
+        supplier_name,
+        supplier_address,
+        phone_number,
+        supplier_comment,
+        account_balance,
+        created_at,
+        updated_at,
+        loaded_at
+    from {{ ref('int_supplier_screened') }}
+
+),
+
+final as (
+
+    select
+        screened.supplier_id,
+        screened.nation_id,
+        screened.supplier_name,
+        screened.supplier_address,
+        screened.phone_number,
+        screened.supplier_comment,
+        screened.account_balance,
+        screened.created_at,
+        screened.updated_at,
+        screened.loaded_at
+    from screened
+    {% if is_incremental() %}
+        where not exists (
+            select 1 from {{ this }} as accepted
+            where
+                accepted.supplier_id = screened.supplier_id
+                and accepted.updated_at = screened.updated_at
+                and accepted.loaded_at = screened.loaded_at
+        )
+    {% endif %}
+
+)
+
+select * from final

@@ -11,24 +11,14 @@
     (b) one of its lines was (a line's change moves the order's totals and milestones);
     (c) one of its lines has a tombstone (a deleted line leaves the order's counts and totals; purged orders
         have no live header, so they cost nothing more; the cost follows the number of tombstones);
-    (d) the fact holds it with the unknown (-1) customer key and its order date key is within var
-        fct_rekey_days days of the fact's latest order date: a late-arriving customer re-keys it.
+    (d) the fact holds it with the unknown (-1) customer key, whatever its order date: a late-arriving customer
+        re-keys it, as order_lines_to_reprocess does for lines (they are few: one scan of the fact per run).
 -#}
 {% macro orders_to_reprocess(orders, lines, line_deletes, fact) -%}
     {%- set changed_since -%}
         (
             select {{ dbt.dateadd('day', -var("fct_lookback_days"), 'max(changed.loaded_at)') }}
             from {{ fact }} as changed
-        )
-    {%- endset -%}
-    {%- set rekey_from_date_key -%}
-        (
-            select
-                {{ date_key(
-                    dbt.dateadd('day', -var("fct_rekey_days"), date_from_key('max(recent.order_date_key)'))
-                ) }}
-            from {{ fact }} as recent
-            where recent.order_date_key > 0
         )
     {%- endset -%}
     not exists (select 1 from {{ fact }} as built where built.loaded_at is not null)
@@ -45,8 +35,6 @@
     or {{ orders }}.order_id in (
         select waiting.order_id
         from {{ fact }} as waiting
-        where
-            waiting.order_date_key >= {{ rekey_from_date_key }}
-            and waiting.customer_key = {{ unknown_key() }}
+        where waiting.customer_key = {{ unknown_key() }}
     )
 {%- endmacro %}

@@ -1,4 +1,4 @@
-"""What the bad-data tests (tests/test_bad_data.py, test_bad_ingest.py, test_bad_history.py) share: run the
+"""What the bad-data tests (tests/test_bad_data.py, test_bad_ingest.py) share: run the
 project's commands, snapshot the warehouse's state, make roles, foreign programs, small disks and interruptions.
 
 Each case of those modules breaks something the way a newcomer would (by hand in the source, a setting, a signal),

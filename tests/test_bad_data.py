@@ -2,10 +2,10 @@
 
 On fresh databases (a demo source at SF 0.01, one ingest and one ``dbt build``): the catalogue of bad rows planted
 together in one ingest + build (each on its own row), their correction in one more, then the issue's future-stamp
-sequence, a deleted-and-recreated key and a Ctrl-C in ``dbt build``. Each case asserts what tests/breakage.py
-lists: exit code, message, nothing lost, the good rows arrive, the bad row visible. The cases that need no dbt
-build are in tests/test_bad_ingest.py, the snapshot repair in tests/test_bad_history.py: pytest-xdist runs those
-modules beside this one.
+sequence, a deleted-and-recreated key and a Ctrl-C in ``dbt build``; last, a wrong version planted in a snapshot
+and repaired by the documented command. Each case asserts what tests/breakage.py lists: exit code, message, nothing
+lost, the good rows arrive, the bad row visible. The cases that need no dbt build are in tests/test_bad_ingest.py:
+pytest-xdist runs that module beside this one.
 """
 
 from __future__ import annotations
@@ -622,3 +622,34 @@ def test_a_corrected_stamp_is_read_by_key_even_behind_the_cursor(future_day, bui
     ) == [(True,), (True,)]
     for table in ("customer", "lineitem"):
         raw_equals_source_except(built, table, [])
+
+
+# Last: it rebuilds dim_customer's history from the snapshot on, after every case above has asserted its own.
+def test_a_wrong_version_in_a_snapshot_is_repaired_by_the_documented_command(built):
+    """The issue's stuck state: a snapshot holds a bad version (here planted by hand) and every build fails.
+    `dbt run-operation repair_snapshot` removes it, the rebuild is green, the history is whole again."""
+    (customer,) = query(
+        built.warehouse,
+        "select customer_id from snapshots.snp_tpch__customer "
+        "where dbt_valid_to = '9999-12-31' order by customer_id limit 1",
+    )
+    execute(
+        built.warehouse,
+        "update snapshots.snp_tpch__customer set market_segment = 'BOGUS' "
+        "where customer_id = %s and dbt_valid_to = '9999-12-31'",
+        customer,
+    )
+    code, output = build(built, "--select", "dim_customer", check=False)
+    assert code != 0 and "accepted_values_dim_customer_market_segment" in output, output[-3000:]
+    result = run(dbt("run-operation", "repair_snapshot", "--args", "{table: customer}"), built.env)
+    assert "repair_snapshot: removed 1 version(s)" in result.stdout, result.stdout
+    code, output = build(built, "--select", "snp_tpch__customer+", "--full-refresh", check=False)
+    assert code == 0, output[-5000:]
+    assert query(
+        built.warehouse, "select count(*) from snapshots.snp_tpch__customer where market_segment = 'BOGUS'"
+    ) == [(0,)]
+    assert query(
+        built.warehouse,
+        "select count(*) from snapshots.snp_tpch__customer where customer_id = %s and dbt_valid_to = '9999-12-31'",
+        customer,
+    ) == [(1,)]

@@ -3,8 +3,8 @@
     candidate lines, with order_id, line_number and loaded_at) given the fact as it stands (`fact`). A line is
     taken when
     (0) the fact is empty: every line (a first incremental run over an emptied table);
-    (a) the line or its order was loaded into the warehouse after the fact's latest loaded_at less var
-        fct_lookback_days days. loaded_at is the warehouse's own clock (when dlt loaded the row), never a value
+    (a) the line or its order was loaded into the warehouse after the fact's window start (fact_window_start:
+        its latest loaded_at less var fct_lookback_days days). loaded_at is the warehouse's own clock (when dlt loaded the row), never a value
         the source writes, so a row stamped in the future or far in the past cannot move or hide the window; the
         lookback only absorbs loads that commit while a build runs. A row the quarantine kept out and the source
         then corrected is loaded again, so it is taken too;
@@ -13,12 +13,7 @@
         scan of the fact for such lines per run (they are few).
 -#}
 {% macro order_lines_to_reprocess(lines, fact) -%}
-    {%- set loaded_since -%}
-        (
-            select {{ dbt.dateadd('day', -var("fct_lookback_days"), 'max(loaded.loaded_at)') }}
-            from {{ fact }} as loaded
-        )
-    {%- endset -%}
+    {%- set loaded_since = fact_window_start(fact) -%}
     not exists (select 1 from {{ fact }})
     or {{ lines }}.loaded_at > {{ loaded_since }}
     or ({{ lines }}.order_id, {{ lines }}.line_number) in (

@@ -7,7 +7,8 @@
     stamped in the future or far in the past cannot move or hide the window. An order is taken when
     (0) no fact row has a loaded_at: every order (a first incremental run over an emptied table, or over a
         table built before the column existed);
-    (a) its header was loaded after the fact's latest loaded_at less var fct_lookback_days days;
+    (a) its header was loaded after the fact's window start (fact_window_start: its latest loaded_at less var
+        fct_lookback_days days);
     (b) one of its lines was (a line's change moves the order's totals and milestones);
     (c) one of its lines has a tombstone (a deleted line leaves the order's counts and totals; purged orders
         have no live header, so they cost nothing more; the cost follows the number of tombstones);
@@ -15,12 +16,7 @@
         re-keys it, as order_lines_to_reprocess does for lines (they are few: one scan of the fact per run).
 -#}
 {% macro orders_to_reprocess(orders, lines, line_deletes, fact) -%}
-    {%- set changed_since -%}
-        (
-            select {{ dbt.dateadd('day', -var("fct_lookback_days"), 'max(changed.loaded_at)') }}
-            from {{ fact }} as changed
-        )
-    {%- endset -%}
+    {%- set changed_since = fact_window_start(fact) -%}
     not exists (select 1 from {{ fact }} as built where built.loaded_at is not null)
     or {{ orders }}.loaded_at > {{ changed_since }}
     or {{ orders }}.order_id in (

@@ -40,9 +40,9 @@ fact_figures as (
 
     select
         count(*)::numeric as line_count,
-        coalesce(sum(cast(quantity as numeric(38, 6))), 0) as quantity,
-        coalesce(sum(cast(extended_price as numeric(38, 6))), 0) as extended_price,
-        coalesce(sum(cast(net_revenue as numeric(38, 6))), 0) as net_revenue
+        coalesce(sum(quantity::numeric(38, 6)), 0) as quantity,
+        coalesce(sum(extended_price::numeric(38, 6)), 0) as extended_price,
+        coalesce(sum(net_revenue::numeric(38, 6)), 0) as net_revenue
     from fact_lines
 
 ),
@@ -51,9 +51,9 @@ staging_figures as (
 
     select
         count(*)::numeric as line_count,
-        coalesce(sum(cast(quantity as numeric(38, 6))), 0) as quantity,
-        coalesce(sum(cast(extended_price as numeric(38, 6))), 0) as extended_price,
-        coalesce(sum(cast(extended_price * (1 - discount_rate) as numeric(38, 6))), 0) as net_revenue
+        coalesce(sum(quantity::numeric(38, 6)), 0) as quantity,
+        coalesce(sum(extended_price::numeric(38, 6)), 0) as extended_price,
+        coalesce(sum((extended_price * (1 - discount_rate))::numeric(38, 6)), 0) as net_revenue
     from staging_lines
 
 ),

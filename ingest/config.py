@@ -52,6 +52,17 @@ TABLES: tuple[str, ...] = (
 CURSOR_COLUMN = "updated_at"
 """Every source table carries this UTC timestamp; ingestion is incremental on it."""
 
+
+def cursor_safety_window_seconds() -> int:
+    """``CURSOR_SAFETY_WINDOW_SECONDS`` (default 300): a run reads rows stamped up to the source's clock minus
+    this many seconds (ingest/held_rows.py), the longest a source transaction may take between stamping
+    ``updated_at`` and committing without being missed."""
+    text = os.environ.get("CURSOR_SAFETY_WINDOW_SECONDS", "") or "300"
+    if not text.isdigit():
+        raise ValueError(f"CURSOR_SAFETY_WINDOW_SECONDS must be a whole number of seconds (0 or more), got {text!r}")
+    return int(text)
+
+
 _DEFAULT_DBNAME = {"source": "tpch_source", "warehouse": "warehouse"}
 
 

@@ -29,11 +29,12 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import psycopg2
+import psycopg2.errors
 from psycopg2 import sql
 
 from ingest import roles
 from ingest.config import STATE_DIR, Location, location
-from ingest.errors import IngestError
+from ingest.errors import IngestError, explain_os_error
 
 log = logging.getLogger(__name__)
 
@@ -122,8 +123,12 @@ def embedded_is_running() -> bool:
 
 @contextlib.contextmanager
 def _lock(name: str) -> Iterator[None]:
-    STATE_DIR.mkdir(parents=True, exist_ok=True)
-    with open(STATE_DIR / f"{name}.lock", "w") as handle:
+    try:
+        STATE_DIR.mkdir(parents=True, exist_ok=True)
+        handle = open(STATE_DIR / f"{name}.lock", "w")  # noqa: SIM115 - closed by the with below
+    except OSError as error:
+        raise IngestError(explain_os_error(error, STATE_DIR) or f"cannot use {STATE_DIR}: {error}") from None
+    with handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
@@ -156,9 +161,12 @@ def start_embedded(port: int) -> None:
                 f"port {port} on 127.0.0.1 is taken by another program, so the embedded PostgreSQL cannot "
                 f"use it; set WAREHOUSE_PORT and SOURCE_PORT (or PGPORT) to a free port"
             )
-        _prepare_permissions()
-        PGDATA.mkdir(parents=True, exist_ok=True)
-        SERVER_LOG.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            _prepare_permissions()
+            PGDATA.mkdir(parents=True, exist_ok=True)
+            SERVER_LOG.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise IngestError(explain_os_error(error, STATE_DIR) or f"cannot prepare {PGDATA}: {error}") from None
         if not (PGDATA / "PG_VERSION").exists():
             log.info("initialising the embedded PostgreSQL in %s", PGDATA)
             result = _run_as_server_user(
@@ -228,23 +236,76 @@ def _explain(loc: Location, error: psycopg2.OperationalError) -> str:
             f"Set {prefix}_USER (or PGUSER) to an existing user."
         )
     first_line = text.splitlines()[0] if text else repr(error)
+    if "SSL negotiation" in text or "server closed the connection unexpectedly" in text:
+        return (
+            f"the program listening on {loc.host}:{loc.port} is not a PostgreSQL server (it answered: "
+            f"{first_line}). Set {prefix}_PORT (or PGPORT) to the port of the {loc.side} database"
+            + (", or, for the embedded server, to a free port: it is started there." if loc.embedded else ".")
+        )
+    if "timeout expired" in text:
+        return (
+            f"the {loc.describe()} did not answer within 10 s (a program that is not PostgreSQL may hold "
+            f"{loc.host}:{loc.port}, or a firewall drops the connection). Check {prefix}_HOST / {prefix}_PORT."
+        )
     return (
         f"cannot reach the {loc.describe()}: {first_line}. "
         f"Check {prefix}_HOST / {prefix}_PORT (or PGHOST / PGPORT), or unset them to use the "
-        f"embedded server (python ingest/db.py start)."
+        f"embedded server (python ingest/db.py start); once it answers, run again: a run resumes where the last "
+        f"one stopped."
     )
+
+
+def explain_error(loc: Location, error: psycopg2.Error) -> str:
+    """One message for a failed statement: what the server said, about which database, and what to do."""
+    text = str(error).strip()
+    first_line = text.splitlines()[0] if text else type(error).__name__
+    if isinstance(error, psycopg2.errors.InsufficientPrivilege):
+        return (
+            f"user '{loc.user}' lacks a privilege in the {loc.side} database '{loc.dbname}' on "
+            f"{loc.host}:{loc.port}: {first_line}. Grant what `python ingest/run.py --print-grants` prints "
+            "(README, 'Privileges') and run again."
+        )
+    if isinstance(error, psycopg2.errors.DiskFull) or "No space left on device" in text:
+        return (
+            f"the {loc.side} server {loc.host}:{loc.port} is out of disk space: {first_line}. Free space on "
+            "its data volume and run again: a run resumes where the last one stopped."
+        )
+    if isinstance(error, psycopg2.errors.ReadOnlySqlTransaction):
+        return (
+            f"the {loc.side} database '{loc.dbname}' on {loc.host}:{loc.port} is read-only ({first_line}); "
+            "point the setting at the primary server, not a standby."
+        )
+    if isinstance(error, psycopg2.OperationalError | psycopg2.InterfaceError):
+        return (
+            f"lost the connection to the {loc.describe()}: {first_line}. Check that the server runs"
+            + (" (`python ingest/db.py start`)" if loc.embedded else "")
+            + " and run again: a run resumes where the last one stopped."
+        )
+    return f"the {loc.describe()} refused a statement: {first_line}"
 
 
 def ensure_database(loc: Location) -> None:
     """Create ``loc``'s database if it is missing, and its roles' grants, on the embedded server only."""
     if not loc.embedded:
         return
-    with contextlib.closing(psycopg2.connect(**roles.admin(loc).connect_kwargs(dbname="postgres"))) as conn:
+    try:
+        conn = psycopg2.connect(**roles.admin(loc).connect_kwargs(dbname="postgres"))
+    except psycopg2.OperationalError as error:
+        raise IngestError(_explain(loc, error)) from None
+    with contextlib.closing(conn):
         conn.autocommit = True
         with conn.cursor() as cur:
             cur.execute("select 1 from pg_database where datname = %s", (loc.dbname,))
             if cur.fetchone() is None:
-                cur.execute(sql.SQL("create database {}").format(sql.Identifier(loc.dbname)))
+                try:
+                    cur.execute(sql.SQL("create database {}").format(sql.Identifier(loc.dbname)))
+                except psycopg2.errors.InsufficientPrivilege:
+                    raise IngestError(
+                        f"the {loc.side} database '{loc.dbname}' does not exist on the embedded server "
+                        f"{loc.host}:{loc.port}, and user '{loc.user}' may not create it. Create it once as the "
+                        f"superuser (run `python ingest/db.py start` without {loc.env_prefix}_USER / PGUSER set), "
+                        f"or set {loc.env_prefix}_DBNAME to an existing database."
+                    ) from None
                 log.info("created database %s on the embedded server", loc.dbname)
             hba = PGDATA / "pg_hba.conf"
             if hba.exists() and hba.read_text() != HBA:
@@ -282,6 +343,8 @@ def session(loc: Location, autocommit: bool = False) -> Iterator[psycopg2.extens
     try:
         with conn:
             yield conn
+    except psycopg2.Error as error:
+        raise IngestError(explain_error(loc, error)) from error
     finally:
         conn.close()
 

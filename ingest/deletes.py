@@ -41,11 +41,11 @@ from psycopg2 import sql
 from ingest.config import RAW_SCHEMA, SOURCE_SCHEMA, Location
 from ingest.db import session
 from ingest.errors import IngestError
+from ingest.roles import CDC_LOG, CDC_SCHEMA
 
 log = logging.getLogger(__name__)
 
-CDC_SCHEMA = "ingest_cdc"
-LOG_TABLE = "deleted_rows"
+LOG_TABLE = CDC_LOG
 RAW_TABLE = "source_deletes"
 """Where dlt lands the delete log in raw (dlt would rename a leading underscore, so no '_' prefix)."""
 TRIGGER = "ingest_capture_deletes"

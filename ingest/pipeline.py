@@ -30,15 +30,16 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest import deletes, schema_changes, to_snowflake
+from ingest import deletes, held_rows, privileges, schema_changes, to_snowflake
 from ingest.config import CURSOR_COLUMN, RAW_SCHEMA, ROOT, SOURCE_SCHEMA, STATE_DIR, Location, SnowflakeLocation
-from ingest.db import connect, session
-from ingest.errors import IngestError
+from ingest.db import connect, explain_error, session
+from ingest.errors import IngestError, explain_os_error
 
 # dlt reads .dlt/config.toml from its project directory: the repository root, wherever the run starts.
 os.environ.setdefault("DLT_PROJECT_DIR", str(ROOT))
 
 import dlt
+import psycopg2
 import pyarrow as pa
 import sqlalchemy as sa
 from dlt.common.configuration.container import Container
@@ -77,6 +78,8 @@ class RunResult:
     seconds: float = 0.0
     resumed_packages: int = 0
     deletes_marked: dict[str, int] = field(default_factory=dict)
+    held: dict[str, held_rows.Held] = field(default_factory=dict)
+    """Per table: rows held back because their updated_at is after the source's clock or NULL."""
 
     def add_loaded(self, rows_per_table: dict[str, int]) -> None:
         for table, rows in rows_per_table.items():
@@ -241,8 +244,22 @@ def _as_dlt_types(table: pa.Table, types: dict[str, pa.DataType]) -> pa.Table:
     return pa.table(columns, names=table.column_names)
 
 
-def table_resource(source: Location, table: str, key: list[str], counter: Callable[[int], None]) -> DltResource:
-    """One source table as an incremental, merged dlt resource on the pyarrow backend."""
+def table_resource(
+    source: Location,
+    table: str,
+    key: list[str],
+    counter: Callable[[int], None],
+    clock: held_rows.Clock,
+) -> DltResource:
+    """One source table as an incremental, merged dlt resource, read by AdbcCopyTableLoader.
+
+    Rows stamped after ``clock.cap`` (the source's clock less the safety window) or with no stamp are not read:
+    the cursor never passes the source's clock (ingest/held_rows.py holds and reports them).
+    """
+
+    def capped(query: sa.Select, table_: sa.Table) -> sa.Select:
+        return query.where(table_.c[CURSOR_COLUMN] <= clock.cap)
+
     resource = sql_table(
         credentials=source.url("postgresql+psycopg2"),
         schema=SOURCE_SCHEMA,
@@ -253,8 +270,10 @@ def table_resource(source: Location, table: str, key: list[str], counter: Callab
         # and staging casts to the exact types (see ingest/schema_changes.py).
         reflection_level="full",
         # Strictly after the last cursor value: no per-row dedup state to carry (at SF 1 hundreds of thousands
-        # of reference rows share one updated_at), and a run after no change reads nothing.
-        incremental=dlt.sources.incremental(CURSOR_COLUMN, range_start="open"),
+        # of reference rows share one updated_at), and a run after no change reads nothing. A NULL updated_at
+        # is left out here and held (ingest/held_rows.py), never an error that stops every table.
+        incremental=dlt.sources.incremental(CURSOR_COLUMN, range_start="open", on_cursor_value_missing="exclude"),
+        query_adapter_callback=capped,
         chunk_size=100_000,
         primary_key=key,
         # delete-insert deduplicates the staged rows on the key, so a file loaded twice (a resumed package)
@@ -268,6 +287,40 @@ def table_resource(source: Location, table: str, key: list[str], counter: Callab
         return batch
 
     return resource.add_map(_with_deleted_at).add_map(count)
+
+
+def released_resource(
+    source: Location,
+    table: str,
+    key: list[str],
+    released: list[dict[str, object]],
+    clock: held_rows.Clock,
+) -> DltResource:
+    """The rows of ``table`` held back by earlier runs and corrected since, read by key whatever their stamp.
+
+    A resource of its own (no cursor, so it neither reads nor moves the table's cursor) merged into the same
+    raw table. Only rows stamped up to the source's clock are read: a row still in the future stays held.
+    """
+
+    def by_key(query: sa.Select, table_: sa.Table) -> sa.Select:
+        columns = [table_.c[column] for column in key]
+        wanted = [tuple(row[column] for column in key) for row in released]
+        return query.where(sa.tuple_(*columns).in_(wanted), table_.c[CURSOR_COLUMN] <= clock.now)
+
+    resource = sql_table(
+        credentials=source.url("postgresql+psycopg2"),
+        schema=SOURCE_SCHEMA,
+        table=table,
+        backend="pyarrow",
+        reflection_level="full",
+        query_adapter_callback=by_key,
+        chunk_size=100_000,
+        primary_key=key,
+        write_disposition={"disposition": "merge", "strategy": "delete-insert"},
+        table_adapter_callback=_all_nullable,
+    )
+    resource.apply_hints(table_name=table)
+    return resource.with_name(f"{table}__released").add_map(_with_deleted_at)
 
 
 def delete_log_resource(source: Location) -> DltResource:
@@ -366,24 +419,49 @@ def run(
         return _run_snowflake(source, warehouse, list(tables), full_refresh)
     tables = list(tables)
     started = time.monotonic()
-    keys = primary_keys(source, tables)
+    check_state_dir()
+    connect(source).close()
     connect(warehouse).close()
+    privileges.check(source, warehouse, tables)
+    keys = primary_keys(source, tables)
     with exclusive_run(warehouse):
         prepare_warehouse(warehouse)
         reload = schema_changes.check(source, warehouse, tables).reload
         deletes.install(source, keys)
         pipeline = make_pipeline(warehouse)
-        result = _load_tables(
-            source,
-            pipeline,
-            keys=keys,
-            tables=tables,
-            full_refresh=full_refresh,
-            reload=reload,
-            tombstones=warehouse,
-            load=pipeline.load,
-        )
+        result = RunResult(tables={table: TableResult(table) for table in tables})
+        unloadable = _finish_interrupted_run(pipeline, result, warehouse, tables)
+        # The source's clock caps the cursor; rows stamped after it (or not at all) are held, not read.
+        clock = held_rows.source_clock(source)
+        found = held_rows.scan(source, keys, clock)
+        result.held = held_rows.held(keys, found, held_rows.pending(warehouse))
+
+        refreshed = [table for table in tables if full_refresh or table in reload or table in unloadable]
+        with deletes.every_delete_becomes_a_tombstone(
+            warehouse,
+            keys,
+            reloaded=refreshed,
+            extract_log=lambda: _extract(pipeline, delete_log_resource(source), DELETE_LOG, source),
+            load=lambda: result.add_loaded(_normalize_and_load(pipeline, warehouse)),
+        ) as marked:
+            for table in tables:
+                _extract_table(
+                    pipeline,
+                    source,
+                    table,
+                    keys[table],
+                    outcome=result.tables[table],
+                    clock=clock,
+                    refresh=table in refreshed,
+                    released=result.held[table].released,
+                )
+            result.add_loaded(_normalize_and_load(pipeline, warehouse))
+            # Only now that the released rows are loaded: a run that failed before re-reads them next time.
+            held_rows.record(warehouse, found)
+        result.add_marked(marked)
         ensure_raw_indexes(warehouse, keys | {deletes.RAW_TABLE: ["seq"]})
+        held_rows.report(result.held, clock)
+        compare_counts(source, warehouse, tables, clock)
     result.seconds = time.monotonic() - started
     return result
 
@@ -429,57 +507,156 @@ def _load_tables(
 ) -> RunResult:
     """Finish what a killed run left, then the delete log and the tables, extracted, normalized and loaded."""
     result = RunResult(tables={table: TableResult(table) for table in tables})
-    _finish_interrupted_run(pipeline, result, load)
+    _finish_interrupted_snowflake_run(pipeline, result, load)
+    # The source's clock caps the cursor here too; the held rows' bookkeeping (raw_tpch.held_rows) is
+    # PostgreSQL's only (README, "Running on Snowflake"): a row stamped after the cap is read once its time comes.
+    clock = held_rows.source_clock(source)
     refreshed = [table for table in tables if full_refresh or table in reload]
     with deletes.every_delete_becomes_a_tombstone(
         tombstones,
         keys,
         reloaded=refreshed,
-        extract_log=lambda: _extract(pipeline, delete_log_resource(source), DELETE_LOG),
-        load=lambda: result.add_loaded(_normalize_and_load(pipeline, load)),
+        extract_log=lambda: _extract(pipeline, delete_log_resource(source), DELETE_LOG, source),
+        load=lambda: result.add_loaded(_normalize_and_load(pipeline, None, load)),
     ) as marked:
         for table in tables:
-            _extract_table(pipeline, source, table, keys[table], result.tables[table], reload=table in refreshed)
-        result.add_loaded(_normalize_and_load(pipeline, load))
+            _extract_table(
+                pipeline,
+                source,
+                table,
+                keys[table],
+                outcome=result.tables[table],
+                clock=clock,
+                refresh=table in refreshed,
+                released=[],
+            )
+        result.add_loaded(_normalize_and_load(pipeline, None, load))
     result.add_marked(marked)
     return result
 
 
-def _finish_interrupted_run(pipeline: dlt.Pipeline, result: RunResult, load: Callable[[], object]) -> None:
+def _finish_interrupted_snowflake_run(pipeline: dlt.Pipeline, result: RunResult, load: Callable[[], object]) -> None:
     """Normalize and load the packages a killed run left behind (mending a normalize cut short first)."""
     _repair_interrupted_normalize(pipeline)
     if pipeline.has_pending_data:
         pending = pipeline.list_extracted_load_packages() + pipeline.list_normalized_load_packages()
         result.resumed_packages = len(pending)
         log.info("finishing %d load package(s) left by an interrupted run", len(pending))
-        result.add_loaded(_normalize_and_load(pipeline, load))
+        result.add_loaded(_normalize_and_load(pipeline, None, load))
+
+
+def _finish_interrupted_run(
+    pipeline: dlt.Pipeline, result: RunResult, warehouse: Location, tables: list[str]
+) -> set[str]:
+    """Normalize and load the packages a killed or failed run left behind (mending a normalize cut short first).
+
+    A package that the warehouse refuses for good (a constraint or a column it no longer matches, say after a
+    source column was renamed) would otherwise stop every later run. It is dropped, with a warning: nothing is
+    lost, because a cursor moves only with a finished load, and the tables it held are reloaded in full by this
+    run (returned), so rows a partial load or a refresh had already changed are all put right. A package that
+    failed for a passing reason (the server went away, a full disk, Ctrl-C) is kept and finished next time.
+    """
+    _repair_interrupted_normalize(pipeline)
+    if not pipeline.has_pending_data:
+        return set()
+    pending = pipeline.list_extracted_load_packages() + pipeline.list_normalized_load_packages()
+    result.resumed_packages = len(pending)
+    log.info("finishing %d load package(s) left by an interrupted run", len(pending))
+    try:
+        result.add_loaded(_normalize_and_load(pipeline, warehouse))
+    except IngestError as error:
+        if _passing(_root_cause(error)):
+            raise
+        held = _package_tables(pipeline, pending)
+        pipeline.abort_packages()  # restores the local state and schemas to before them
+        with contextlib.suppress(Exception):
+            pipeline.load()  # completes the abort (the package is recorded as aborted)
+        again = sorted(held & set(tables))
+        later = sorted(held - set(tables) - {deletes.RAW_TABLE})
+        log.warning(
+            "warning: %d load package(s) left by an earlier run cannot be loaded (%s); dropped them. Nothing is "
+            "lost: cursors move only with a finished load, and this run reloads %s in full.%s",
+            len(pending),
+            str(error).removeprefix("the "),
+            ", ".join(f"{RAW_SCHEMA}.{table}" for table in again) or "nothing",
+            (
+                " Reload "
+                + ", ".join(later)
+                + f" too: `python ingest/run.py --tables {','.join(later)} --full-refresh`."
+                if later
+                else ""
+            ),
+        )
+        return set(again)
+    return set()
+
+
+def _passing(root: BaseException) -> bool:
+    """Whether a load failed for a reason that passes (the server, the network, the disk), not for its data."""
+    if isinstance(root, psycopg2.OperationalError | psycopg2.InterfaceError | OSError):
+        return True
+    text = str(root)
+    return any(
+        signal in text
+        for signal in (
+            "server closed the connection",
+            "terminating connection",
+            "Connection refused",
+            "connection to server",
+            "IO error",
+        )
+    )
+
+
+def _package_tables(pipeline: dlt.Pipeline, load_ids: list[str]) -> set[str]:
+    """The tables whose rows the pending packages hold (every table of the run when a package cannot say)."""
+    found: set[str] = set()
+    for load_id in load_ids:
+        try:
+            info = pipeline.get_load_package_info(load_id)
+        except Exception:  # noqa: BLE001 - a package too damaged to describe: reload everything
+            return set(pipeline.default_schema.data_table_names()) if pipeline.default_schema_name else set()
+        for jobs in info.jobs.values():
+            found.update(job.job_file_info.table_name for job in jobs)
+    return {table for table in found if not table.startswith("_dlt")}
 
 
 def _extract_table(
-    pipeline: dlt.Pipeline, source: Location, table: str, key: list[str], outcome: TableResult, *, reload: bool
+    pipeline: dlt.Pipeline,
+    source: Location,
+    table: str,
+    key: list[str],
+    *,
+    outcome: TableResult,
+    clock: held_rows.Clock,
+    refresh: bool,
+    released: list[dict[str, object]],
 ) -> None:
-    """Extract one source table into the run's load package (all of it when ``reload``), reporting progress."""
-    extract_started = time.monotonic()
+    """Extract one table's new rows (and the held rows it releases), logging progress and the rate."""
+    started = time.monotonic()
 
     def add(rows: int) -> None:
         before = outcome.extracted_rows
         outcome.extracted_rows += rows
         if outcome.extracted_rows // PROGRESS_EVERY > before // PROGRESS_EVERY:  # a long table
-            seconds = time.monotonic() - extract_started
+            seconds = time.monotonic() - started
             log.info(
                 "  extracting %-8s %10s rows so far (%s rows/s)",
-                outcome.table,
+                table,
                 f"{outcome.extracted_rows:,}",
                 f"{outcome.extracted_rows / seconds:,.0f}",
             )
 
     _extract(
         pipeline,
-        table_resource(source, table, key, add),
+        table_resource(source, table, key, add, clock),
         f"{SOURCE_SCHEMA}.{table}",
-        refresh="drop_data" if reload else None,
+        source,
+        refresh="drop_data" if refresh else None,
     )
-    outcome.extract_seconds = time.monotonic() - extract_started
+    if released:
+        _extract(pipeline, released_resource(source, table, key, released, clock), f"{SOURCE_SCHEMA}.{table}", source)
+    outcome.extract_seconds = time.monotonic() - started
     rate = outcome.extracted_rows / outcome.extract_seconds if outcome.extract_seconds else 0.0
     log.info(
         "  extracted %-9s %10s rows in %6.2f s (%s rows/s)",
@@ -488,6 +665,60 @@ def _extract_table(
         outcome.extract_seconds,
         f"{rate:,.0f}",
     )
+
+
+def compare_counts(source: Location, warehouse: Location, tables: list[str], clock: held_rows.Clock) -> None:
+    """Warn when raw cannot be the source: rows the cursor missed, or rows gone without a delete.
+
+    Raw's live rows must include every source row stamped up to the cap (each was read, now or before): fewer
+    means rows written behind the cursor (a stamp set back, a transaction open longer than the safety window).
+    Raw's live rows may exceed the source's only by rows held back, changing or deleted right now: more than
+    the source holds in all means rows removed without a delete (TRUNCATE fires no delete trigger). Both say
+    how to replay the table. Cost: a count of each table on both sides.
+    """
+    with session(source) as src, src.cursor() as cur:
+        counts = {}
+        for table in tables:
+            cur.execute(
+                f"select count(*), count(*) filter (where {CURSOR_COLUMN} <= %s) from {SOURCE_SCHEMA}.{table}",
+                (clock.cap,),
+            )
+            counts[table] = cur.fetchone()
+    with session(warehouse) as wh, wh.cursor() as cur:
+        for table in tables:
+            cur.execute("select to_regclass(%s)", (f"{RAW_SCHEMA}.{table}",))
+            if cur.fetchone()[0] is None:
+                continue
+            cur.execute(f"select count(*) from {RAW_SCHEMA}.{table} where {DELETED_AT} is null")
+            (live,) = cur.fetchone()
+            total, settled = counts[table]
+            fix = f"replay it with `python ingest/run.py --tables {table} --full-refresh`"
+            if live < settled:
+                log.warning(
+                    "warning: %s.%s holds %s live row(s) but the source has %s stamped up to %s: %s row(s) "
+                    "were written behind the cursor (an updated_at set back, or a transaction open longer "
+                    "than CURSOR_SAFETY_WINDOW_SECONDS); %s.",
+                    RAW_SCHEMA,
+                    table,
+                    f"{live:,}",
+                    f"{settled:,}",
+                    f"{clock.cap:%Y-%m-%d %H:%M:%S%z}",
+                    f"{settled - live:,}",
+                    fix,
+                )
+            elif live > total:
+                log.warning(
+                    "warning: %s.%s holds %s live row(s) but source table %s.%s has %s: %s row(s) left the "
+                    "source without a captured delete (TRUNCATE, or deletes made during this run); %s.",
+                    RAW_SCHEMA,
+                    table,
+                    f"{live:,}",
+                    SOURCE_SCHEMA,
+                    table,
+                    f"{total:,}",
+                    f"{live - total:,}",
+                    fix,
+                )
 
 
 def _repair_interrupted_normalize(pipeline: dlt.Pipeline) -> None:
@@ -506,16 +737,33 @@ def _repair_interrupted_normalize(pipeline: dlt.Pipeline) -> None:
             shutil.rmtree(root / "load" / "new" / package.name, ignore_errors=True)
 
 
-def _extract(pipeline: dlt.Pipeline, resource: DltResource, name: str, refresh: str | None = None) -> None:
+def check_state_dir() -> None:
+    """Before anything is written: dlt keeps its load packages under the state folder, which must be writable."""
+    folder = STATE_DIR / "dlt"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".write-probe-{os.getpid()}"
+        probe.write_bytes(b"0" * 4096)
+        probe.unlink()
+    except OSError as error:
+        raise IngestError(explain_os_error(error, STATE_DIR) or f"cannot write {folder}: {error}") from None
+
+
+def _extract(
+    pipeline: dlt.Pipeline, resource: DltResource, name: str, source: Location, refresh: str | None = None
+) -> None:
     try:
         # parquet is loaded by the ADBC driver's COPY: about 2x faster than dlt's csv path.
         pipeline.extract(resource, refresh=refresh, loader_file_format="parquet")
     except Exception as error:
-        raise IngestError(f"extracting source table {name} failed: {_root_cause(error)}") from error
+        raise IngestError(f"extracting source table {name} failed: {_explain_failure(error, source)}") from error
 
 
-def _normalize_and_load(pipeline: dlt.Pipeline, load: Callable[[], object]) -> dict[str, int]:
-    """Normalize and load every pending package (``load``: dlt's, or the emulator's path); return rows per table."""
+def _normalize_and_load(
+    pipeline: dlt.Pipeline, warehouse: Location | None, load: Callable[[], object] | None = None
+) -> dict[str, int]:
+    """Normalize and load every pending package (``load``: dlt's by default, or the emulator's path); return
+    rows loaded per table. ``warehouse``, a PostgreSQL one, explains a failure (None on Snowflake)."""
     step = "normalize"
     started = time.monotonic()
     try:
@@ -523,7 +771,7 @@ def _normalize_and_load(pipeline: dlt.Pipeline, load: Callable[[], object]) -> d
         counts = dict(pipeline.last_trace.last_normalize_info.row_counts) if pipeline.last_trace else {}
         normalized = time.monotonic()
         step = "load"
-        load()
+        (load or pipeline.load)()
         rows = sum(
             count for table, count in counts.items() if not table.startswith("_dlt") and table != deletes.RAW_TABLE
         )
@@ -538,7 +786,8 @@ def _normalize_and_load(pipeline: dlt.Pipeline, load: Callable[[], object]) -> d
     except Exception as error:
         table = _failed_table(error)
         where = f" into {RAW_SCHEMA}.{table}" if table else ""
-        raise IngestError(f"the {step} step{where} failed: {_root_cause(error)}") from error
+        explained = _explain_failure(error, warehouse) if warehouse else _explain_failure(error, None)
+        raise IngestError(f"the {step} step{where} failed: {explained}") from error
     return {table: rows for table, rows in counts.items() if not table.startswith("_dlt")}
 
 
@@ -551,7 +800,46 @@ def _failed_table(error: BaseException) -> str | None:
     return None
 
 
-def _root_cause(error: BaseException) -> str:
+def _root_cause(error: BaseException) -> BaseException:
     while error.__cause__ is not None or error.__context__ is not None:
         error = error.__cause__ or error.__context__
-    return f"{type(error).__name__}: {str(error).strip()}"
+    return error
+
+
+def _explain_failure(error: BaseException, loc: Location | None) -> str:
+    """The root cause of a dlt failure, said with what to do about it where we know.
+
+    A Ctrl-C that dlt wrapped in its own exception is raised again as what it is.
+    """
+    root = _root_cause(error)
+    if isinstance(root, KeyboardInterrupt):
+        raise KeyboardInterrupt from error
+    if isinstance(root, OSError) and (hint := explain_os_error(root, STATE_DIR)):
+        return hint
+    if isinstance(root, psycopg2.Error) and loc is not None:
+        return explain_error(loc, root)
+    text = str(root).strip()
+    first_line = text.splitlines()[0] if text else ""
+    if "permission denied" in text.lower():
+        return (
+            f"{first_line}. Grant what `python ingest/run.py --print-grants` prints (README, 'Privileges') "
+            "and run again."
+        )
+    if (
+        any(
+            signal in text
+            for signal in (
+                "server closed the connection",
+                "terminating connection",
+                "Connection refused",
+                "connection to server",
+                "IO error",
+            )
+        )
+        and loc is not None
+    ):
+        return (
+            f"{first_line}. The {loc.side} server {loc.host}:{loc.port} went away during the run: check "
+            "that it runs and run again: a run resumes where the last one stopped."
+        )
+    return f"{type(root).__name__}: {first_line}"

@@ -4,7 +4,9 @@
 role               may
 =================  ===========================================================================================
 ``tpch_loader``    write ``raw_tpch`` (and ``raw_tpch_staging``, dlt's merge scratch schema): it owns both.
-                   Nothing else: no ``create`` on the database, no access to any dbt schema.
+                   Nothing else: no ``create`` on the database, no access to any dbt schema. Its grants
+                   are the ones any loader needs (``loader_source_grants``, ``loader_warehouse_grants``:
+                   ``python ingest/run.py --print-grants`` prints them, ingest/privileges.py checks them).
 ``tpch_transformer``  read ``raw_tpch`` (usage, select on every table, also on tables the loader creates
                    later); create the dbt schemas (``create`` on the database) and own everything in them.
 ``tpch_reporter``  read ``marts`` and ``ssb`` only (usage on the two schemas, select on their relations),
@@ -37,7 +39,7 @@ if __package__ in (None, ""):
 import psycopg2
 from psycopg2 import sql
 
-from ingest.config import RAW_SCHEMA, Location, location
+from ingest.config import RAW_SCHEMA, SOURCE_SCHEMA, Location, location
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +52,15 @@ ROLES = (LOADER, TRANSFORMER, REPORTER)
 EMBEDDED_SUPERUSER = "postgres"
 """The embedded server's superuser (initdb -U postgres), trusted on the loopback interface."""
 
-DBT_SCHEMAS = ("staging", "intermediate", "snapshots", "seeds", "marts", "ssb", "semantic", "analytics")
+DBT_SCHEMAS = ("staging", "intermediate", "quarantine", "snapshots", "seeds", "marts", "ssb", "semantic", "analytics")
 """The schemas dbt builds (dbt_project.yml's +schema settings and the profile's own schema): the transformer's."""
 REPORTING_SCHEMAS = ("marts", "ssb")
 """What the reporter may read."""
+
+
+CDC_SCHEMA = "ingest_cdc"
+CDC_LOG = "deleted_rows"
+"""Delete capture's log in the source (ingest/deletes.py, which uses these names)."""
 
 
 def loader_schemas() -> tuple[str, str]:
@@ -66,6 +73,28 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def loader_source_grants(role: str, dbname: str) -> list[str]:
+    """What a loader needs in the source database (run by the owner of its tables, after delete capture is
+    installed with ``python ingest/run.py --print-delete-capture-sql``): read the tables and the delete log."""
+    who = _ident(role)
+    return [
+        f"grant connect on database {_ident(dbname)} to {who}",
+        f"grant usage on schema {_ident(SOURCE_SCHEMA)} to {who}",
+        f"grant select on all tables in schema {_ident(SOURCE_SCHEMA)} to {who}",
+        f"grant usage on schema {_ident(CDC_SCHEMA)} to {who}",
+        f"grant select on {_ident(CDC_SCHEMA)}.{_ident(CDC_LOG)} to {who}",
+    ]
+
+
+def loader_warehouse_grants(role: str, dbname: str) -> list[str]:
+    """What a loader needs in the warehouse database (run as a superuser): connect, and own raw_tpch and dlt's
+    staging schema (dlt adds columns and indexes, which only an owner may). No ``create`` on the database."""
+    who = _ident(role)
+    return [f"grant connect on database {_ident(dbname)} to {who}"] + [
+        f"create schema if not exists {_ident(schema)} authorization {who}" for schema in loader_schemas()
+    ]
+
+
 def grant_statements(dbname: str) -> list[str]:
     """Every statement that creates the roles and grants them their privileges in ``dbname``, in order.
 
@@ -74,18 +103,17 @@ def grant_statements(dbname: str) -> list[str]:
     after each build, where the column list of each model is known.
     """
     database = _ident(dbname)
-    raw, raw_staging = (_ident(schema) for schema in loader_schemas())
+    raw = _ident(RAW_SCHEMA)
     loader, transformer, reporter = (_ident(role) for role in ROLES)
     statements = [
         f"do $$ begin if not exists (select from pg_roles where rolname = '{role}') then "
         f"create role {_ident(role)} login; end if; end $$"
         for role in ROLES
     ]
+    # loader: owns raw_tpch and dlt's staging schema, nothing else (the grants any loader needs)
+    statements += loader_warehouse_grants(LOADER, dbname)
     statements += [
-        f"grant connect on database {database} to {loader}, {transformer}, {reporter}",
-        # loader: owns raw_tpch and dlt's staging schema, nothing else
-        f"create schema if not exists {raw} authorization {loader}",
-        f"create schema if not exists {raw_staging} authorization {loader}",
+        f"grant connect on database {database} to {transformer}, {reporter}",
         # transformer: reads raw (also the tables the loader creates later), creates the dbt schemas
         f"grant usage on schema {raw} to {transformer}",
         f"grant select on all tables in schema {raw} to {transformer}",
@@ -119,7 +147,8 @@ def provision(loc: Location) -> None:
 
     Runs as the superuser, once per process and database. Schemas an older version of the project created as
     the superuser (raw_tpch, the dbt schemas) are handed to their role, with everything in them, so an
-    existing warehouse keeps working.
+    existing warehouse keeps working. What another user owns stays theirs (a loader of your own, given the
+    loader's grants, owns raw_tpch instead of ``tpch_loader``).
     """
     if not loc.embedded or loc.side != "warehouse" or loc.dbname == "postgres":
         return
@@ -144,10 +173,11 @@ def provision(loc: Location) -> None:
 
 
 def _hand_over(cur: psycopg2.extensions.cursor, schema: str, role: str) -> None:
-    """Make ``role`` the owner of ``schema`` and of every relation in it, if the schema exists."""
+    """Make ``role`` the owner of ``schema`` and of every relation in it that the superuser owns (what an older
+    version of the project created), if the schema exists. Another user's schema is left alone."""
     cur.execute("select pg_get_userbyid(nspowner) from pg_namespace where nspname = %s", (schema,))
     row = cur.fetchone()
-    if row is None:
+    if row is None or row[0] not in (role, EMBEDDED_SUPERUSER):
         return
     if row[0] != role:
         cur.execute(sql.SQL("alter schema {} owner to {}").format(sql.Identifier(schema), sql.Identifier(role)))
@@ -156,8 +186,8 @@ def _hand_over(cur: psycopg2.extensions.cursor, schema: str, role: str) -> None:
         select cls.relname, cls.relkind from pg_class as cls
         inner join pg_namespace as nsp on nsp.oid = cls.relnamespace
         where nsp.nspname = %s and cls.relkind in ('r', 'p', 'v', 'm', 'S', 'f')
-            and pg_get_userbyid(cls.relowner) <> %s""",
-        (schema, role),
+            and pg_get_userbyid(cls.relowner) = %s""",
+        (schema, EMBEDDED_SUPERUSER),
     )
     kinds = {"v": "view", "m": "materialized view", "S": "sequence", "f": "foreign table"}
     for name, kind in cur.fetchall():
@@ -177,8 +207,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "sql":
         dbname = args.dbname or location("warehouse").dbname
-        print(f"-- Least-privilege roles of the TPC-H warehouse, for database {dbname}. Run as its owner or a")
-        print("-- superuser, then give each role a password: alter role <role> password '...';")
+        print(f"-- Least-privilege roles of the TPC-H warehouse, for database {dbname}. Run as a superuser (or an")
+        print("-- owner with createrole who may act as tpch_loader), then give each role a password:")
+        print("-- alter role <role> password '...';")
         print(";\n".join(grant_statements(dbname)) + ";")
     else:
         print(__doc__.split("\n\n")[1])

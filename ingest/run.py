@@ -20,8 +20,17 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ingest import deletes, pipeline, roles
-from ingest.config import RAW_SCHEMA, TABLES, Location, SnowflakeLocation, location, snowflake_location, warehouse_kind
+from ingest import deletes, pipeline, privileges, roles
+from ingest.config import (
+    RAW_SCHEMA,
+    STATE_DIR,
+    TABLES,
+    Location,
+    SnowflakeLocation,
+    location,
+    snowflake_location,
+    warehouse_kind,
+)
 from ingest.errors import IngestError
 
 log = logging.getLogger("ingest")
@@ -90,8 +99,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="print the SQL that installs delete capture in the source (for its owner) and exit",
     )
+    parser.add_argument(
+        "--print-grants",
+        action="store_true",
+        help="print the grants the configured source and warehouse users need (README, 'Privileges') and exit",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log dlt's own progress too")
     return parser.parse_args(argv)
+
+
+INTERRUPTED = (
+    "interrupted: the run stopped. Nothing is half-written: rows already merged into {raw} are complete, "
+    "cursors move only with a finished load, and extracted data not loaded yet waits in {state}; the next "
+    "`python ingest/run.py` finishes it first, then reads what is new."
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,11 +121,36 @@ def main(argv: list[str] | None = None) -> int:
     if args.verbose:
         os.environ["RUNTIME__LOG_LEVEL"] = "INFO"
     try:
-        source, warehouse = location("source"), _warehouse()
-    except ValueError as error:
+        return _main(args)
+    except KeyboardInterrupt:  # Ctrl-C (SIGINT); dlt's own signal handling raises a subclass of it
+        log.error("%s", INTERRUPTED.format(raw=RAW_SCHEMA, state=STATE_DIR / "dlt"))
+        return 130
+    except ValueError as error:  # a malformed setting (ingest/config.py)
         log.error("error: %s", error)
         return 1
+    except Exception as error:
+        if args.verbose:
+            raise
+        log.error(
+            "error: unexpected failure, %s: %s. Nothing was changed beyond what finished; run again with "
+            "-v for the details (please report it).",
+            type(error).__name__,
+            str(error).strip().splitlines()[0] if str(error).strip() else "",
+        )
+        return 1
+
+
+def _main(args: argparse.Namespace) -> int:
+    source, warehouse = location("source"), _warehouse()
     try:
+        if args.print_grants:
+            if isinstance(warehouse, SnowflakeLocation):
+                raise IngestError(
+                    "--print-grants prints PostgreSQL grants; on Snowflake grant what the README's "
+                    "'Running on Snowflake' section lists."
+                )
+            print(privileges.grants_sql(source, warehouse), end="")
+            return 0
         if args.print_delete_capture_sql:
             print(deletes.install_sql(pipeline.primary_keys(source, args.tables)))
             return 0

@@ -471,42 +471,42 @@ def test_scd2_latest_values_takes_each_members_last_snapshot_version(compiled, w
 
 
 def test_order_lines_to_reprocess_takes_changed_and_waiting_lines(compiled, warehouse) -> None:
-    """The fact's latest updated_at is 1998-08-10 and its latest order date 1998-08-10, so with the project's
-    lookback (fct_lookback_days) and re-key window (fct_rekey_days) a line changed after 1998-08-10 less the
-    lookback is taken, and a fact line with an unknown key or no cost whose order date is not before 1998-08-10
-    less the window."""
-    lookback, rekey = PROJECT_VARS["fct_lookback_days"], PROJECT_VARS["fct_rekey_days"]
-    latest = datetime(1998, 8, 10)
-    changed_since, rekey_from = latest - timedelta(days=lookback), (latest - timedelta(days=rekey)).date()
+    """The fact's latest loaded_at is 2026-01-10, so with the project's lookback (fct_lookback_days) a line loaded
+    after 2026-01-10 less the lookback is taken, and every fact line with an unknown key or no cost, however
+    old its order date; the window reads no source value (updated_at or order dates play no part)."""
+    lookback = PROJECT_VARS["fct_lookback_days"]
+    latest = datetime(2026, 1, 10)
+    loaded_since = latest - timedelta(days=lookback)
     second = timedelta(seconds=1)
     day = timedelta(days=1)
-    fact = [  # order_id, line_number, updated_at, order date, customer/supplier/part key, supply cost
-        (1, 1, latest, latest.date(), 5, 5, 5, 1),
-        (2, 1, latest - 20 * day, rekey_from, -1, 5, 5, 1),
-        (3, 1, latest - 20 * day, rekey_from - day, -1, 5, 5, 1),
-        (4, 1, latest - 20 * day, rekey_from, 5, 5, -1, 1),
-        (5, 1, latest - 20 * day, rekey_from, 5, 5, 5, None),
-        (6, 1, latest - 20 * day, rekey_from, 5, 5, 5, 1),
+    old_order = date(1992, 1, 1)
+    fact = [  # order_id, line_number, loaded_at, order date, customer/supplier/part key, supply cost
+        (1, 1, latest, date(1998, 8, 10), 5, 5, 5, 1),
+        (2, 1, latest - 20 * day, old_order, -1, 5, 5, 1),
+        (3, 1, latest - 20 * day, old_order, 5, -1, 5, 1),
+        (4, 1, latest - 20 * day, old_order, 5, 5, -1, 1),
+        (5, 1, latest - 20 * day, old_order, 5, 5, 5, None),
+        (6, 1, latest - 20 * day, old_order, 5, 5, 5, 1),
     ]
     lines = [
         (1, 1, latest),
-        (2, 1, changed_since - day),
-        (3, 1, changed_since),
-        (4, 1, changed_since - day),
-        (5, 1, changed_since - day),
-        (6, 1, changed_since),
-        (6, 2, changed_since + second),
+        (2, 1, loaded_since - day),
+        (3, 1, loaded_since - day),
+        (4, 1, loaded_since - day),
+        (5, 1, loaded_since - day),
+        (6, 1, loaded_since),
+        (6, 2, loaded_since + second),
     ]
     with warehouse.cursor() as cur:
         cur.execute("""
-            create temporary table fact (order_id integer, line_number integer, updated_at timestamptz,
+            create temporary table fact (order_id integer, line_number integer, loaded_at timestamptz,
                 order_date_key integer, customer_key bigint, supplier_key bigint, part_key bigint, supply_cost numeric);
-            create temporary table lines (order_id integer, line_number integer, updated_at timestamptz)""")
-        for order_id, line_number, updated_at, order_date, *keys in fact:
+            create temporary table lines (order_id integer, line_number integer, loaded_at timestamptz)""")
+        for order_id, line_number, loaded_at, order_date, *keys in fact:
             date_key = int(order_date.strftime("%Y%m%d"))
             cur.execute(
                 "insert into fact values (%s, %s, %s, %s, %s, %s, %s, %s)",
-                (order_id, line_number, updated_at, date_key, *keys),
+                (order_id, line_number, loaded_at, date_key, *keys),
             )
         cur.executemany("insert into lines values (%s, %s, %s)", lines)
         taken = f"select order_id, line_number from lines where {compiled['order_lines_to_reprocess']} order by 1, 2"
@@ -516,5 +516,5 @@ def test_order_lines_to_reprocess_takes_changed_and_waiting_lines(compiled, ware
         cur.execute(taken)
         all_when_empty = cur.fetchall()
         cur.execute("drop table fact, lines")
-    assert chosen == [(1, 1), (2, 1), (4, 1), (5, 1), (6, 2)]
+    assert chosen == [(1, 1), (2, 1), (3, 1), (4, 1), (5, 1), (6, 2)]
     assert all_when_empty == sorted((order_id, line_number) for order_id, line_number, _ in lines)

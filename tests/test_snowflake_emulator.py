@@ -28,6 +28,7 @@ ON_THE_EMULATOR = [
     "history_supplier",
     "history_part",
     "point_in_time",
+    "quarantine",
     *sorted(name for name in CHECKS if name.startswith(("tpch_", "ssb_"))),
 ]
 NOT_ON_THE_EMULATOR = {

@@ -117,15 +117,20 @@ def python_key(values: list[str | None]) -> int:
     return int(hashlib.md5(text.encode()).hexdigest()[:15], 16)
 
 
-def keys_on(env: dict[str, str], folder: Path) -> dict[str, int]:
-    columns = []
-    for name, (expressions, _) in KEY_INPUTS.items():
-        listed = ", ".join(expressions)
-        columns.append(f"{{{{ surrogate_key([{listed}]) }}}} as {name}")
+def shown(env: dict[str, str], folder: Path, columns: dict[str, str]) -> dict[str, object]:
+    """One row of `dbt show --inline`: each column's Jinja/SQL expression, evaluated on ``env``'s engine."""
+    listed = ", ".join(f"{expression} as {name}" for name, expression in columns.items())
     env = env | {"DBT_TARGET_PATH": str(folder / "target"), "DBT_LOG_PATH": str(folder / "logs")}
-    result = run([*dbt("--quiet", "show"), "--inline", f"select {', '.join(columns)}", "--output", "json"], env)
+    result = run([*dbt("--quiet", "show"), "--inline", f"select {listed}", "--output", "json"], env)
     row = json.loads(result.stdout[result.stdout.index("{") :])["show"][0]
-    return {name.lower(): int(value) for name, value in row.items()}
+    return {name.lower(): value for name, value in row.items()}
+
+
+def keys_on(env: dict[str, str], folder: Path) -> dict[str, int]:
+    columns = {
+        name: f"{{{{ surrogate_key([{', '.join(expressions)}]) }}}}" for name, (expressions, _) in KEY_INPUTS.items()
+    }
+    return {name: int(value) for name, value in shown(env, folder, columns).items()}
 
 
 def test_surrogate_keys_are_the_same_on_both_engines(emulator: Emulator, tmp_path: Path):
@@ -152,3 +157,80 @@ def test_every_compiled_statement_is_snowflake_sql(compiled_for_snowflake: Path)
         problems += [f"{name}: PostgreSQL-only {what}" for what in postgres_only(sql)]
     print(f"\n{len(files)} compiled files parsed as Snowflake SQL")  # the figure a report quotes (pytest -s)
     assert not problems, "\n".join(problems)
+
+
+# Chosen keys for json_object_text() (macros/portable/json.sql): [name, value] pairs, None for NULL.
+JSON_INPUTS = {
+    "line": [("l_orderkey", 1), ("l_linenumber", 23)],
+    "longer_name_first": [("l_linenumber", 2), ("l_orderkey", 10)],
+    "same_length": [("ps_suppkey", 7), ("ps_partkey", 8)],
+    "null_value": [("c_custkey", None)],
+    "beyond_32_bits": [("o_orderkey", 6_000_000_007)],
+}
+# Chosen texts for has_control_characters() (macros/portable/expressions.sql), None for NULL.
+TEXT_INPUTS = {
+    "bell": "bell\x07 inside",
+    "escape": "\x1b[0m",
+    "unit_separator": "a\x1fb",
+    "vertical_tab": "a\x0bb",
+    "delete": "\x7f",
+    "tab_newline_return": "a\tb\nc\r",
+    "plain": "plain ~ text, 10 kB or not",
+    "null_text": None,
+}
+
+
+def json_text(pairs: list[tuple[str, int | None]]) -> str:
+    """json_object_text()'s definition, in Python: PostgreSQL's jsonb text (keys shorter first, then by bytes)."""
+    ordered = sorted(pairs, key=lambda pair: (len(pair[0]), pair[0].encode()))
+    return json.dumps(dict(ordered))
+
+
+def is_control(character: str) -> bool:
+    return character not in "\t\n\r" and (ord(character) < 32 or ord(character) == 127)
+
+
+def text_sql(text: str | None) -> str:
+    """A SQL expression of ``text`` that spells each control character with chr(), the same on both engines."""
+    if text is None:
+        return "cast(null as varchar)"
+    parts: list[str] = []
+    for character in text:
+        if is_control(character) or character in "\t\n\r":
+            parts.append(f"chr({ord(character)})")
+        elif parts and parts[-1].startswith("'"):
+            parts[-1] = parts[-1][:-1] + character.replace("'", "''") + "'"
+        else:
+            parts.append("'" + character.replace("'", "''") + "'")
+    return " || ".join(parts)
+
+
+def quarantine_macros_on(env: dict[str, str], folder: Path) -> dict[str, object]:
+    columns = {}
+    for name, pairs in JSON_INPUTS.items():
+        listed = ", ".join(
+            f"[{sql(key)}, {sql('null' if value is None else f'cast({value} as bigint)')}]" for key, value in pairs
+        )
+        columns[f"json_{name}"] = f"{{{{ json_object_text([{listed}]) }}}}"
+        first = pairs[0][0]
+        columns[f"field_{name}"] = f"{{{{ json_integer_field(json_object_text([{listed}]), {sql(first)}) }}}}"
+    for name, text in TEXT_INPUTS.items():
+        columns[f"control_{name}"] = f"{{{{ has_control_characters({sql(text_sql(text))}) }}}}"
+    return shown(env, folder, columns)
+
+
+def test_quarantine_macros_are_the_same_on_both_engines(emulator: Emulator, tmp_path: Path):
+    """The quarantine's portable macros give the same values on PostgreSQL and on Snowflake (the emulator), and
+    both equal their definitions in Python: a row key's JSON text (the text ingest/held_rows.py writes with
+    PostgreSQL's jsonb), a field read back from it, and whether a text holds a control character."""
+    expected: dict[str, object] = {}
+    for name, pairs in JSON_INPUTS.items():
+        expected[f"json_{name}"] = json_text(pairs)
+        expected[f"field_{name}"] = pairs[0][1]
+    for name, text in TEXT_INPUTS.items():
+        expected[f"control_{name}"] = None if text is None else any(is_control(c) for c in text)
+    ensure_server(location("warehouse"))
+    on_postgres = quarantine_macros_on(dict(os.environ), tmp_path / "postgres")
+    on_snowflake = quarantine_macros_on(emulator.env(dict(os.environ)), tmp_path / "snowflake")
+    assert on_postgres == expected
+    assert on_snowflake == expected

@@ -1,40 +1,28 @@
 {#-
     Which orders an incremental run of fct_orders computes again: the condition on `orders` (the candidate
-    orders, with order_id and updated_at) given the fact as it stands (`fact`), the priced lines (`lines`, with
-    order_id and updated_at) and the line tombstones (`line_deletes`, with order_id). The same rules as
-    order_lines_to_reprocess, per order. An order is taken when
-    (0) no fact row has an updated_at: every order (a first incremental run over an emptied table, or over a
+    orders, with order_id and loaded_at) given the fact as it stands (`fact`), the lines (`lines`, with order_id
+    and loaded_at: read before the quarantine screen, so a line that turns bad or is corrected counts) and the
+    line tombstones (`line_deletes`, with order_id). The same rules as order_lines_to_reprocess, per order.
+    loaded_at is the warehouse's own clock (when dlt loaded the row), never a value the source writes, so a row
+    stamped in the future or far in the past cannot move or hide the window. An order is taken when
+    (0) no fact row has a loaded_at: every order (a first incremental run over an emptied table, or over a
         table built before the column existed);
-    (a) its header changed in the source after the fact's latest updated_at less var fct_lookback_days days;
-    (b) one of its lines did (a line's change moves the order's totals and milestones);
+    (a) its header was loaded after the fact's window start (fact_window_start: its latest loaded_at less var
+        fct_lookback_days days);
+    (b) one of its lines was (a line's change moves the order's totals and milestones);
     (c) one of its lines has a tombstone (a deleted line leaves the order's counts and totals; purged orders
         have no live header, so they cost nothing more; the cost follows the number of tombstones);
-    (d) the fact holds it with the unknown (-1) customer key and its order date key is within var
-        fct_rekey_days days of the fact's latest order date: a late-arriving customer re-keys it.
+    (d) the fact holds it with the unknown (-1) customer key, whatever its order date: a late-arriving customer
+        re-keys it, as order_lines_to_reprocess does for lines (they are few: one scan of the fact per run).
 -#}
 {% macro orders_to_reprocess(orders, lines, line_deletes, fact) -%}
-    {%- set changed_since -%}
-        (
-            select {{ dbt.dateadd('day', -var("fct_lookback_days"), 'max(changed.updated_at)') }}
-            from {{ fact }} as changed
-        )
-    {%- endset -%}
-    {%- set rekey_from_date_key -%}
-        (
-            select
-                {{ date_key(
-                    dbt.dateadd('day', -var("fct_rekey_days"), date_from_key('max(recent.order_date_key)'))
-                ) }}
-            from {{ fact }} as recent
-            where recent.order_date_key > 0
-        )
-    {%- endset -%}
-    not exists (select 1 from {{ fact }} as built where built.updated_at is not null)
-    or {{ orders }}.updated_at > {{ changed_since }}
+    {%- set changed_since = fact_window_start(fact) -%}
+    not exists (select 1 from {{ fact }} as built where built.loaded_at is not null)
+    or {{ orders }}.loaded_at > {{ changed_since }}
     or {{ orders }}.order_id in (
         select changed_lines.order_id
         from {{ lines }} as changed_lines
-        where changed_lines.updated_at > {{ changed_since }}
+        where changed_lines.loaded_at > {{ changed_since }}
     )
     or {{ orders }}.order_id in (
         select deleted_lines.order_id
@@ -43,8 +31,6 @@
     or {{ orders }}.order_id in (
         select waiting.order_id
         from {{ fact }} as waiting
-        where
-            waiting.order_date_key >= {{ rekey_from_date_key }}
-            and waiting.customer_key = {{ unknown_key() }}
+        where waiting.customer_key = {{ unknown_key() }}
     )
 {%- endmacro %}

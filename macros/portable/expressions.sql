@@ -56,3 +56,20 @@
 {% macro snowflake__greatest_ignoring_nulls(expressions) -%}
     greatest_ignore_nulls({{ expressions | join(', ') }})
 {%- endmacro %}
+
+{#-
+    Whether a text holds a control character other than tab, line feed and carriage return (U+0001-U+0008,
+    U+000B, U+000C, U+000E-U+001F, U+007F). NULL for NULL.
+-#}
+{% macro has_control_characters(expression) -%}
+    {{ return(adapter.dispatch('has_control_characters')(expression)) }}
+{%- endmacro %}
+
+{% macro default__has_control_characters(expression) -%}
+    {{ expression }} ~ '[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]'
+{%- endmacro %}
+
+{% macro snowflake__has_control_characters(expression) -%}
+    {#- Snowflake reads \xhh in a string constant as that character: the class lists the characters themselves. -#}
+    regexp_instr({{ expression }}, '[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]') > 0
+{%- endmacro %}

@@ -17,7 +17,7 @@ with
 orders as (
 
     select order_date
-    from {{ ref('stg_tpch__orders') }}
+    from {{ ref('int_orders_screened') }}
 
 ),
 

@@ -24,8 +24,9 @@ order_lines as (
         commit_date,
         ship_date,
         receipt_date,
-        updated_at
-    from {{ ref('stg_tpch__lineitem') }}
+        updated_at,
+        loaded_at
+    from {{ ref('int_lineitem_screened') }}
 
 ),
 
@@ -73,7 +74,10 @@ final as (
         commit_date,
         ship_date,
         receipt_date,
-        updated_at
+        updated_at,
+
+        -- audit
+        loaded_at
 
     from priced
 

@@ -9,6 +9,10 @@ is only read to be compared. The checks, in the order they run after each day:
   TPC-H's definitions (``l_extendedprice * l_discount``, ``l_extendedprice * (1 - l_discount)``,
   ``l_extendedprice * (1 - l_discount) * (1 + l_tax)``), exactly: the star keeps its measures unrounded.
   (``checks_columns`` compares every column of every line.)
+- ``quarantine``: the quarantine's present events and violations (quarantine.quarantine_events,
+  quarantine_violations) equal, per table, rule and column, the source's rows outside TPC-H's domains (quantity
+  1-50, discount 0-0.10, tax 0-0.08, the flag codes, a line's order, its dates in order): none on the simulator's
+  valid rows, so a row the star wrongly keeps out shows here.
 - ``reconcile_orders``: fct_orders holds the source's orders, each with its order date, status, total price and
   number of lines.
 - ``history_customer``, ``history_supplier``, ``history_part``: the dimension's versions equal the truth log
@@ -140,6 +144,52 @@ def reconcile_order_lines(scenario: Scenario, day: int) -> list[str]:
         ["lines", "quantity", "extended_price", "discount_amount", "net_revenue", "gross_revenue"],
         expected,
         got,
+    )
+
+
+# The source's rows that break a rule the star relies on, by TPC-H's own domains (spec 4.2.3): (table, rule, column,
+# condition on the source's rows). The simulator writes valid rows, so on its scenario each count is 0.
+SOURCE_RULE_BREAKS = [
+    ("lineitem", "out_of_range", "quantity", "lines.l_quantity not between 1 and 50"),
+    ("lineitem", "out_of_range", "discount_rate", "lines.l_discount not between 0 and 0.10"),
+    ("lineitem", "out_of_range", "tax_rate", "lines.l_tax not between 0 and 0.08"),
+    ("lineitem", "out_of_range", "extended_price", "lines.l_extendedprice < 0"),
+    ("lineitem", "unknown_code", "return_flag", "lines.l_returnflag not in ('R', 'A', 'N')"),
+    ("lineitem", "unknown_code", "line_status", "lines.l_linestatus not in ('O', 'F')"),
+    ("lineitem", "orphan", "order_id", "orders.o_orderkey is null"),
+    ("lineitem", "dates_out_of_order", "ship_date", "lines.l_shipdate < orders.o_orderdate"),
+    ("lineitem", "dates_out_of_order", "receipt_date", "lines.l_receiptdate < lines.l_shipdate"),
+]
+
+
+@truth_check("quarantine")
+def quarantine(scenario: Scenario, day: int) -> list[str]:
+    """The quarantine holds exactly the source's rows that break a rule: per table, rule and column, the present
+    events of quarantine.quarantine_events equal the count of source rows outside TPC-H's domains (none, on the
+    simulator's valid rows; a present event of any other rule is a difference too), and quarantine_violations
+    lists the same rows."""
+    dbs = scenario.dbs
+    breaks = " union all ".join(
+        f"select '{table}', '{rule}', '{column}', count(*) from tpch.lineitem as lines "
+        f"left join tpch.orders as orders on orders.o_orderkey = lines.l_orderkey where {condition}"
+        for table, rule, column, condition in SOURCE_RULE_BREAKS
+    )
+    expected = [row for row in query(dbs.source, breaks) if row[3]]
+    events = query(
+        dbs.warehouse,
+        "select table_name, rule_name, column_name, count(*) from quarantine.quarantine_events "
+        "where is_present group by table_name, rule_name, column_name",
+    )
+    violations = query(
+        dbs.warehouse,
+        "select table_name, rule_name, column_name, count(*) from quarantine.quarantine_violations "
+        "group by table_name, rule_name, column_name",
+    )
+    keys = ["table", "rule", "column"]
+    return compare(
+        "present quarantine events vs the source's rows outside TPC-H's domains", keys, ["rows"], expected, events
+    ) + compare(
+        "quarantine_violations vs the source's rows outside TPC-H's domains", keys, ["rows"], expected, violations
     )
 
 

@@ -3,7 +3,7 @@ with
 orders as (
 
     select order_date
-    from {{ ref('stg_tpch__orders') }}
+    from {{ ref('int_orders_screened') }}
 
 ),
 
@@ -13,7 +13,7 @@ order_lines as (
         commit_date,
         ship_date,
         receipt_date
-    from {{ ref('stg_tpch__lineitem') }}
+    from {{ ref('int_lineitem_screened') }}
 
 ),
 

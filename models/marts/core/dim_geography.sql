@@ -7,7 +7,7 @@ nations as (
         region_id,
         nation_name,
         nation_comment
-    from {{ ref('stg_tpch__nation') }}
+    from {{ ref('int_nation_screened') }}
 
 ),
 
@@ -17,7 +17,7 @@ regions as (
         region_id,
         region_name,
         region_comment
-    from {{ ref('stg_tpch__region') }}
+    from {{ ref('int_region_screened') }}
 
 ),
 

@@ -1,6 +1,7 @@
 {#-
     The transaction fact: one row per live order line, incremental (merge on order_id, line_number). How an
-    incremental run chooses its lines, and how deleted lines leave, is documented in _core__facts.yml.
+    incremental run chooses its lines, and how deleted and quarantined lines leave, is documented in
+    fct_order_lines.yml.
 -#}
 {{
     config(
@@ -14,12 +15,27 @@
         post_hook=[
             "delete from {{ this }} as fact
             using {{ ref('stg_tpch__lineitem_deletes') }} as deleted_lines
-            where fact.order_id = deleted_lines.order_id and fact.line_number = deleted_lines.line_number"
+            where fact.order_id = deleted_lines.order_id and fact.line_number = deleted_lines.line_number",
+            "delete from {{ this }} as fact
+            where
+                (fact.order_id, fact.line_number) in (
+                    select
+                        {{ json_integer_field('violation.row_key', 'l_orderkey') }},
+                        {{ json_integer_field('violation.row_key', 'l_linenumber') }}
+                    from {{ ref('quarantine_violations') }} as violation
+                    where violation.table_name = 'lineitem' and violation.detected_by = 'dbt'
+                )
+                or fact.order_id in (
+                    select {{ json_integer_field('violation.row_key', 'o_orderkey') }}
+                    from {{ ref('quarantine_violations') }} as violation
+                    where violation.table_name = 'orders' and violation.detected_by = 'dbt'
+                )",
         ],
     )
 }}
 
 -- depends_on: {{ ref('stg_tpch__lineitem_deletes') }}
+-- depends_on: {{ ref('quarantine_violations') }}
 
 with
 
@@ -45,7 +61,8 @@ order_lines as (
         commit_date,
         ship_date,
         receipt_date,
-        updated_at
+        updated_at,
+        loaded_at
     from {{ ref('int_order_lines_priced') }}
 
 ),
@@ -58,8 +75,9 @@ orders as (
         order_priority,
         order_status,
         order_date,
-        updated_at
-    from {{ ref('stg_tpch__orders') }}
+        updated_at,
+        loaded_at
+    from {{ ref('int_orders_screened') }}
 
 ),
 
@@ -111,10 +129,10 @@ partsupp_versions as (
 
 ),
 
--- Each line with its order's header. A left join: a line whose order is missing stays (customer, order date,
--- priority and status NULL, so unknown keys below), so the fact keeps every live line and reconciles with
--- staging. updated_at is the later of the line's and the order's: an order's status change changes its lines'
--- flags.
+-- Each line with its order's header. An inner join: a line whose order breaks a quarantine rule stays out with
+-- it (a line without any order is quarantined itself, rule orphan), so the fact holds the screened lines of
+-- screened orders and reconciles with them. updated_at and loaded_at are the later of the line's and the
+-- order's: an order's status change changes its lines' flags, and reloading the order re-processes its lines.
 lines_with_orders as (
 
     select
@@ -141,9 +159,10 @@ lines_with_orders as (
         order_lines.commit_date,
         order_lines.ship_date,
         order_lines.receipt_date,
-        greatest(order_lines.updated_at, coalesce(orders.updated_at, order_lines.updated_at)) as updated_at
+        greatest(order_lines.updated_at, orders.updated_at) as updated_at,
+        greatest(order_lines.loaded_at, orders.loaded_at) as loaded_at
     from order_lines
-    left join orders
+    inner join orders
         on order_lines.order_id = orders.order_id
 
 ),
@@ -224,7 +243,8 @@ final as (
         (net_revenue - unit_supply_cost * quantity)::numeric(38, 6) as margin,
 
         -- audit
-        updated_at
+        updated_at,
+        loaded_at
 
     from resolved
 

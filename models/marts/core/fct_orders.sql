@@ -12,13 +12,21 @@
         post_hook=[
             "delete from {{ this }} as fact
             using {{ ref('stg_tpch__orders_deletes') }} as deleted_orders
-            where fact.order_id = deleted_orders.order_id"
+            where fact.order_id = deleted_orders.order_id",
+            "delete from {{ this }} as fact
+            where fact.order_id in (
+                select {{ json_integer_field('violation.row_key', 'o_orderkey') }}
+                from {{ ref('quarantine_violations') }} as violation
+                where violation.table_name = 'orders' and violation.detected_by = 'dbt'
+            )",
         ],
     )
 }}
 
 -- depends_on: {{ ref('stg_tpch__orders_deletes') }}
+-- depends_on: {{ ref('stg_tpch__lineitem') }}
 -- depends_on: {{ ref('stg_tpch__lineitem_deletes') }}
+-- depends_on: {{ ref('quarantine_violations') }}
 
 with
 
@@ -33,21 +41,23 @@ orders as (
         order_comment,
         total_price,
         order_date,
-        updated_at
-    from {{ ref('stg_tpch__orders') }}
+        updated_at,
+        loaded_at
+    from {{ ref('int_orders_screened') }}
 
 ),
 
 -- The orders this run computes: all of them on a first run or a --full-refresh; on an incremental run those
--- whose header or a line changed within the lookback, those with a deleted line, and those still waiting for a
--- late-arriving customer (macros/facts/orders_to_reprocess.sql).
+-- whose header or a line was loaded within the lookback (a line read before the quarantine screen, so a line
+-- that turns bad or is corrected re-computes its order), those with a deleted line, and those still waiting for
+-- a late-arriving customer (macros/facts/orders_to_reprocess.sql).
 selected_orders as (
 
     select orders.*
     from orders
     {% if is_incremental() %}
         where {{ orders_to_reprocess(
-            'orders', ref('int_order_lines_priced'), ref('stg_tpch__lineitem_deletes'), this
+            'orders', ref('stg_tpch__lineitem'), ref('stg_tpch__lineitem_deletes'), this
         ) }}
     {% endif %}
 
@@ -64,7 +74,8 @@ order_lines as (
         gross_revenue,
         ship_date,
         receipt_date,
-        updated_at
+        updated_at,
+        loaded_at
     from {{ ref('int_order_lines_priced') }}
     {% if is_incremental() %}
         -- every line of each selected order (its milestones and totals depend on all of them)
@@ -101,7 +112,8 @@ line_summaries as (
         min(ship_date) as first_ship_date,
         max(ship_date) as latest_ship_date,
         max(receipt_date) as latest_receipt_date,
-        max(updated_at) as latest_line_updated_at
+        max(updated_at) as latest_line_updated_at,
+        max(loaded_at) as latest_line_loaded_at
     from order_lines
     group by order_id
 
@@ -140,7 +152,11 @@ milestones as (
         greatest(
             selected_orders.updated_at,
             coalesce(line_summaries.latest_line_updated_at, selected_orders.updated_at)
-        ) as updated_at
+        ) as updated_at,
+        greatest(
+            selected_orders.loaded_at,
+            coalesce(line_summaries.latest_line_loaded_at, selected_orders.loaded_at)
+        ) as loaded_at
     from selected_orders
     left join line_summaries
         on selected_orders.order_id = line_summaries.order_id
@@ -193,7 +209,8 @@ final as (
         {{ dbt.datediff('order_date', 'last_receipt_date', 'day') }}::integer as order_to_last_receipt_days,
 
         -- audit
-        updated_at
+        updated_at,
+        loaded_at
 
     from resolved
 

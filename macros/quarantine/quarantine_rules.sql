@@ -1,0 +1,209 @@
+{#-
+    The rules the star relies on, per source table: a row that breaks one is quarantined (models/quarantine/).
+
+    Each table names its staging reader, its key columns and its rules. A rule is one of
+      not_null   column must have a value
+      values     column must be one of `values` (the TPC-H codes, the same lists as dim_line_flags' seed)
+      range      column must lie in [min, max] (and not be null)
+      orphan     column must exist as `parent_column` of a live row of staging model `parent`
+      after      column (a date) must not be before `than` (an expression over the row, or a parent's column
+                 through `parent`/`parent_key`/`parent_column`)
+      text       column must not hold control characters (but tab, line feed and carriage return) nor be longer
+                 than var('quarantine_max_text_length') characters
+    A NULL in a values or range column is reported as missing_value. Orders whose customer has not arrived are
+    not broken: the facts give them the unknown member (-1) and re-key them when it arrives (a late-arriving
+    dimension member), so orders.customer_id must be present but need not exist in customer yet.
+-#}
+{% macro quarantine_rules() %}
+{%- set segments = ['AUTOMOBILE', 'BUILDING', 'FURNITURE', 'HOUSEHOLD', 'MACHINERY'] -%}
+    {{ return({
+        'region': {
+            'model': 'stg_tpch__region', 'key': ['region_id'], 'source_key': ['r_regionkey'],
+            'rules': [
+                {'rule': 'not_null', 'column': 'region_name'},
+            ],
+        },
+        'nation': {
+            'model': 'stg_tpch__nation', 'key': ['nation_id'], 'source_key': ['n_nationkey'],
+            'rules': [
+                {'rule': 'not_null', 'column': 'nation_name'},
+                {'rule': 'orphan', 'column': 'region_id', 'parent': 'stg_tpch__region', 'parent_column': 'region_id'},
+            ],
+        },
+        'supplier': {
+            'model': 'stg_tpch__supplier', 'key': ['supplier_id'], 'source_key': ['s_suppkey'],
+            'rules': [
+                {'rule': 'not_null', 'column': 'supplier_name'},
+                {'rule': 'not_null', 'column': 'account_balance'},
+                {'rule': 'orphan', 'column': 'nation_id', 'parent': 'stg_tpch__nation', 'parent_column': 'nation_id'},
+                {'rule': 'text', 'column': 'supplier_comment'},
+            ],
+        },
+        'customer': {
+            'model': 'stg_tpch__customer', 'key': ['customer_id'], 'source_key': ['c_custkey'],
+            'rules': [
+                {'rule': 'not_null', 'column': 'customer_name'},
+                {'rule': 'not_null', 'column': 'account_balance'},
+                {'rule': 'values', 'column': 'market_segment', 'values': segments},
+                {'rule': 'orphan', 'column': 'nation_id', 'parent': 'stg_tpch__nation', 'parent_column': 'nation_id'},
+                {'rule': 'text', 'column': 'customer_name'},
+                {'rule': 'text', 'column': 'customer_comment'},
+            ],
+        },
+        'part': {
+            'model': 'stg_tpch__part', 'key': ['part_id'], 'source_key': ['p_partkey'],
+            'rules': [
+                {'rule': 'not_null', 'column': 'part_name'},
+                {'rule': 'range', 'column': 'part_size', 'min': 1, 'max': 50},
+                {'rule': 'range', 'column': 'retail_price', 'min': 0},
+                {'rule': 'text', 'column': 'part_comment'},
+            ],
+        },
+        'partsupp': {
+            'model': 'stg_tpch__partsupp', 'key': ['part_id', 'supplier_id'], 'source_key': ['ps_partkey', 'ps_suppkey'],
+            'rules': [
+                {'rule': 'range', 'column': 'supply_cost', 'min': 0},
+                {'rule': 'range', 'column': 'available_quantity', 'min': 0},
+                {'rule': 'orphan', 'column': 'part_id', 'parent': 'stg_tpch__part', 'parent_column': 'part_id'},
+                {'rule': 'orphan', 'column': 'supplier_id', 'parent': 'stg_tpch__supplier', 'parent_column': 'supplier_id'},
+            ],
+        },
+        'orders': {
+            'model': 'stg_tpch__orders', 'key': ['order_id'], 'source_key': ['o_orderkey'],
+            'rules': [
+                {'rule': 'not_null', 'column': 'order_date'},
+                {'rule': 'not_null', 'column': 'customer_id'},
+                {'rule': 'range', 'column': 'total_price', 'min': 0},
+                {'rule': 'values', 'column': 'order_status', 'values': ['O', 'P', 'F']},
+                {'rule': 'values', 'column': 'order_priority', 'values': ['1-URGENT', '2-HIGH', '3-MEDIUM', '4-NOT SPECIFIED', '5-LOW']},
+                {'rule': 'text', 'column': 'order_comment'},
+            ],
+        },
+        'lineitem': {
+            'model': 'stg_tpch__lineitem', 'key': ['order_id', 'line_number'], 'source_key': ['l_orderkey', 'l_linenumber'],
+            'rules': [
+                {'rule': 'range', 'column': 'quantity', 'min': 1, 'max': 50},
+                {'rule': 'range', 'column': 'extended_price', 'min': 0},
+                {'rule': 'range', 'column': 'discount_rate', 'min': 0, 'max': 0.10},
+                {'rule': 'range', 'column': 'tax_rate', 'min': 0, 'max': 0.08},
+                {'rule': 'values', 'column': 'return_flag', 'values': ['R', 'A', 'N']},
+                {'rule': 'values', 'column': 'line_status', 'values': ['O', 'F']},
+                {'rule': 'values', 'column': 'ship_mode', 'values': ['REG AIR', 'AIR', 'RAIL', 'SHIP', 'TRUCK', 'MAIL', 'FOB']},
+                {'rule': 'values', 'column': 'ship_instructions', 'values': ['DELIVER IN PERSON', 'COLLECT COD', 'NONE', 'TAKE BACK RETURN']},
+                {'rule': 'orphan', 'column': 'order_id', 'parent': 'stg_tpch__orders', 'parent_column': 'order_id'},
+                {'rule': 'after', 'column': 'ship_date', 'parent': 'stg_tpch__orders', 'parent_key': 'order_id', 'parent_column': 'order_date'},
+                {'rule': 'after', 'column': 'receipt_date', 'than': 'ship_date'},
+                {'rule': 'text', 'column': 'lineitem_comment'},
+            ],
+        },
+    }) }}
+{% endmacro %}
+
+
+{#- The rule's name as it appears in quarantine_events.rule_name, e.g. 'range', 'values', 'orphan'. -#}
+{% macro quarantine_rule_name(rule) %}
+    {%- set names = {
+        'not_null': 'missing_value', 'values': 'unknown_code', 'range': 'out_of_range', 'orphan': 'orphan',
+        'after': 'dates_out_of_order', 'text': 'bad_text',
+    } -%}
+{{- return(names[rule.rule]) -}}
+{% endmacro %}
+
+
+{#- The row's key as JSON text, e.g. {"l_orderkey": 1, "l_linenumber": 2}: the source's column names, the same
+    text ingest/held_rows.py writes (json_object_text, macros/portable/json.sql), so an event names the row as the
+    source does, on every engine. -#}
+{% macro quarantine_row_key(alias, key, source_key) %}
+{%- set pairs = [] -%}
+{%- for column in key -%}
+{%- do pairs.append([source_key[loop.index0], alias ~ '.' ~ column]) -%}
+{%- endfor %}
+{{ json_object_text(pairs) }}
+{% endmacro %}
+
+
+{#- One select per rule: the rows of `table` that break it, with the offending value as text. -#}
+{% macro quarantine_violations_of(table, spec) %}
+{%- set rules = spec.rules -%}
+{%- for rule in rules %}
+{%- set column = 'checked.' ~ rule.column %}
+        select
+            '{{ table }}' as table_name,
+            {{ quarantine_row_key('checked', spec.key, spec.source_key) }} as row_key,
+{%- if rule.rule in ('values', 'range') %}
+            case when {{ column }} is null then 'missing_value' else '{{ quarantine_rule_name(rule) }}' end
+                as rule_name,
+            {%- else %}
+            '{{ quarantine_rule_name(rule) }}' as rule_name,
+{%- endif %}
+            '{{ rule.column }}' as column_name,
+{%- if rule.rule == 'text' %}
+            left({{ column }}::text, 100) as offending_value
+            {%- else %}
+{{ column }}::text as offending_value
+{%- endif %}
+        from {{ ref(spec.model) }} as checked
+{%- if rule.rule == 'orphan' %}
+        where
+            {{ column }} is not null
+            and not exists (
+                select 1 from {{ ref(rule.parent) }} as parent
+                where parent.{{ rule.parent_column }} = {{ column }}
+            )
+        {%- elif rule.rule == 'after' and rule.parent is defined %}
+        inner join {{ ref(rule.parent) }} as parent
+            on checked.{{ rule.parent_key }} = parent.{{ rule.parent_key }}
+        where {{ column }} < parent.{{ rule.parent_column }}
+        {%- elif rule.rule == 'after' %}
+        where {{ column }} < checked.{{ rule.than }}
+        {%- elif rule.rule == 'not_null' %}
+        where {{ column }} is null
+        {%- elif rule.rule == 'values' %}
+        where {{ column }} is null or {{ column }} not in ('{{ rule['values'] | join("', '") }}')
+        {%- elif rule.rule == 'range' %}
+        where
+            {{ column }} is null
+{%- if rule.min is defined %} or {{ column }} < {{ rule.min }}{% endif %}
+{%- if rule.max is defined %} or {{ column }} > {{ rule.max }}{% endif %}
+        {%- elif rule.rule == 'text' %}
+        where
+            length({{ column }}) > {{ var('quarantine_max_text_length') }}
+            or {{ has_control_characters(column) }}
+{%- endif %}
+{{ 'union all' if not loop.last }}
+{%- endfor %}
+{% endmacro %}
+
+
+{#- The rows of `table`'s staging reader that break no rule: what the star may read. -#}
+{% macro quarantine_screened(table) %}
+{%- set spec = quarantine_rules()[table] -%}
+with
+
+staged as (
+
+    select * from {{ ref(spec.model) }}
+
+),
+
+violations as (
+
+    select row_key
+    from {{ ref('quarantine_violations') }}
+    where table_name = '{{ table }}' and detected_by = 'dbt'
+
+),
+
+final as (
+
+    select staged.*
+    from staged
+    where not exists (
+        select 1 from violations
+        where violations.row_key = {{ quarantine_row_key('staged', spec.key, spec.source_key) }}
+    )
+
+)
+
+select * from final
+{% endmacro %}

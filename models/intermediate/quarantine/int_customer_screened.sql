@@ -1,0 +1,2 @@
+{#- The live customer rows of staging that break no quarantine rule (macros/quarantine/quarantine_rules.sql). -#}
+{{ quarantine_screened('customer') }}

@@ -1,0 +1,2 @@
+{#- The live orders rows of staging that break no quarantine rule (macros/quarantine/quarantine_rules.sql). -#}
+{{ quarantine_screened('orders') }}

@@ -276,12 +276,21 @@ def test_raw_owned_by_another_user_is_named(landed):
     assert warehouse_state(landed) == before
 
 
-def test_wrong_password_of_a_non_superuser_on_the_default_settings(landed):
-    """The embedded default, a non-superuser, a wrong password: one line naming the user and the setting."""
+@pytest.mark.parametrize("side", ["WAREHOUSE", "SOURCE"])
+def test_wrong_password_of_a_non_superuser_on_the_default_settings(landed, side):
+    """The embedded default, a non-superuser, a wrong password on either side: one line naming the side, the user
+    and the setting."""
     before = warehouse_state(landed)
     with role(landed, LOADER, loader_grants(landed, LOADER)) as env:
-        code, output = ingest(landed, env=env | {"WAREHOUSE_PASSWORD": "wrong"})
-        assert_clear_failure(code, output, "password was refused", "WAREHOUSE_PASSWORD", LOADER)
+        code, output = ingest(landed, env=env | {f"{side}_PASSWORD": "wrong"})
+        assert_clear_failure(
+            code,
+            output,
+            f"cannot log in to the {side.lower()} database",
+            "password was refused",
+            f"{side}_PASSWORD",
+            LOADER,
+        )
     assert warehouse_state(landed) == before
 
 

@@ -471,12 +471,11 @@ def test_scd2_latest_values_takes_each_members_last_snapshot_version(compiled, w
 
 
 def test_order_lines_to_reprocess_takes_changed_and_waiting_lines(compiled, warehouse) -> None:
-    """The fact's latest loaded_at is 2026-01-10, so with the project's lookback (fct_lookback_days) a line loaded
-    after 2026-01-10 less the lookback is taken, and every fact line with an unknown key or no cost, however
-    old its order date; the window reads no source value (updated_at or order dates play no part)."""
-    lookback = PROJECT_VARS["fct_lookback_days"]
+    """The fact's latest loaded_at is 2026-01-10 (each build stores it capped at its load watermark, so every load
+    up to it was taken whole): a line loaded after it is taken, one loaded at it is not, and every fact line with
+    an unknown key or no cost is, however old its order date; the window reads no source value (updated_at or
+    order dates play no part)."""
     latest = datetime(2026, 1, 10)
-    loaded_since = latest - timedelta(days=lookback)
     second = timedelta(seconds=1)
     day = timedelta(days=1)
     old_order = date(1992, 1, 1)
@@ -490,12 +489,12 @@ def test_order_lines_to_reprocess_takes_changed_and_waiting_lines(compiled, ware
     ]
     lines = [
         (1, 1, latest),
-        (2, 1, loaded_since - day),
-        (3, 1, loaded_since - day),
-        (4, 1, loaded_since - day),
-        (5, 1, loaded_since - day),
-        (6, 1, loaded_since),
-        (6, 2, loaded_since + second),
+        (2, 1, latest - 20 * day),
+        (3, 1, latest - 20 * day),
+        (4, 1, latest - 20 * day),
+        (5, 1, latest - 20 * day),
+        (6, 1, latest),
+        (6, 2, latest + second),
     ]
     with warehouse.cursor() as cur:
         cur.execute("""
@@ -516,5 +515,5 @@ def test_order_lines_to_reprocess_takes_changed_and_waiting_lines(compiled, ware
         cur.execute(taken)
         all_when_empty = cur.fetchall()
         cur.execute("drop table fact, lines")
-    assert chosen == [(1, 1), (2, 1), (3, 1), (4, 1), (5, 1), (6, 2)]
+    assert chosen == [(2, 1), (3, 1), (4, 1), (5, 1), (6, 2)]
     assert all_when_empty == sorted((order_id, line_number) for order_id, line_number, _ in lines)

@@ -8,6 +8,7 @@ those.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from helpers import PRIMARY_KEYS, STAGING_COLUMNS, checksum, dbt, execute, python, query, run
@@ -170,6 +171,23 @@ def test_changed_and_new_rows_arrive_exactly(built):
     assert query(dbs.warehouse, "select customer_address from staging.stg_tpch__customer where customer_id = 7")[0][
         0
     ].endswith("(moved)")
+
+    # The build's load watermark is the newest load dlt's own log marks complete, and the two changed lines (the
+    # newest load wrote them) carry it as their loaded_at: the next build's window starts after this load.
+    (newest_load,) = query(dbs.warehouse, f"select max(load_id) from {RAW_SCHEMA}._dlt_loads where status = 0")[0]
+    assert newest_load > last_load
+    newest_load_at = datetime.fromtimestamp(float(newest_load), UTC)
+    (watermark,) = query(
+        dbs.warehouse, "select loads_committed_through from audit.load_watermarks order by run_started_at desc limit 1"
+    )[0]
+    assert abs(watermark - newest_load_at) < timedelta(milliseconds=1), (watermark, newest_load)
+    stamped = query(
+        dbs.warehouse,
+        "select order_id, line_number, loaded_at from marts.fct_order_lines where loaded_at > %s order by 1, 2",
+        (datetime.fromtimestamp(float(last_load), UTC),),
+    )
+    assert [(order_id, line) for order_id, line, _ in stamped] == [(1, 1), (new_order, 1)]
+    assert all(loaded_at == watermark for *_, loaded_at in stamped)
 
 
 def test_docs_site_is_generated(built):

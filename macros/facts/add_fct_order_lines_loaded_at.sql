@@ -1,8 +1,9 @@
 {#-
     on-run-start: a fct_order_lines built before its incremental window moved to the warehouse's clock has no
     loaded_at column, and its contract (on_schema_change 'fail') would stop every build. This adds the column in
-    place, NOT NULL, set to the time of the migration on the rows already built (they are up to date: only
-    lines loaded later must be selected again), so no --full-refresh is needed. Nothing happens once the column
+    place, NOT NULL, set to 1970-01-01 on the rows already built (when their loads ran is unknown), so this
+    build's window (the fact's latest loaded_at) starts before every load and takes every line once, and no
+    --full-refresh is needed. Nothing happens once the column
     exists or while the fact does not exist. PostgreSQL only (adapter.dispatch); other engines do nothing.
 -#}
 {% macro add_fct_order_lines_loaded_at() %}
@@ -28,7 +29,7 @@
         {{ return('') }}
     {%- endif -%}
     {%- do run_query(
-        'alter table ' ~ fact ~ ' add column loaded_at timestamptz not null default now(); '
+        'alter table ' ~ fact ~ ' add column loaded_at timestamptz not null default to_timestamp(0); '
         ~ 'alter table ' ~ fact ~ ' alter column loaded_at drop default'
     ) -%}
     {%- do adapter.commit() -%}

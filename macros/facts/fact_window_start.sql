@@ -1,12 +1,14 @@
 {#-
-    Where an incremental fact's window starts: a scalar subquery giving the fact's latest loaded_at less var
-    fct_lookback_days days (NULL while the fact has no loaded_at). Shared by order_lines_to_reprocess and
-    orders_to_reprocess. loaded_at is the warehouse's own clock (when dlt loaded the row), never a value the source
-    writes, so no source row can move the window; the lookback only absorbs loads that commit while a build runs.
+    Where an incremental fact's window starts: a scalar subquery giving the fact's latest loaded_at (NULL while
+    the fact has no loaded_at). Shared by order_lines_to_reprocess and orders_to_reprocess. loaded_at is the
+    warehouse's own clock (when dlt loaded the row), never a value the source writes, so no source row can move
+    the window; and each build stores it capped at its load watermark (loaded_at_within_watermark,
+    macros/facts/load_watermark.sql), so every load up to the window's start was complete, and taken, when the
+    build that wrote it ran: a build takes exactly the loads it has not seen whole, with no lookback.
 -#}
 {% macro fact_window_start(fact) -%}
     (
-        select {{ dbt.dateadd('day', -var("fct_lookback_days"), 'max(latest.loaded_at)') }}
+        select max(latest.loaded_at)
         from {{ fact }} as latest
     )
 {%- endmacro %}

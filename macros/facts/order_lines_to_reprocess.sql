@@ -4,10 +4,10 @@
     taken when
     (0) the fact is empty: every line (a first incremental run over an emptied table);
     (a) the line or its order was loaded into the warehouse after the fact's window start (fact_window_start:
-        its latest loaded_at less var fct_lookback_days days). loaded_at is the warehouse's own clock (when dlt loaded the row), never a value
-        the source writes, so a row stamped in the future or far in the past cannot move or hide the window; the
-        lookback only absorbs loads that commit while a build runs. A row the quarantine kept out and the source
-        then corrected is loaded again, so it is taken too;
+        its latest loaded_at, capped by each build at its load watermark). loaded_at is the warehouse's own
+        clock (when dlt loaded the row), never a value the source writes, so a row stamped in the future or
+        far in the past cannot move or hide the window. A row the quarantine kept out and the source then
+        corrected is loaded again, so it is taken too;
     (b) the fact holds it with an unknown (-1) customer, supplier or part key or no supply cost, whatever its
         date: a dimension member or a cost that arrived late re-keys it, without a --full-refresh. Cost: one
         scan of the fact for such lines per run (they are few).

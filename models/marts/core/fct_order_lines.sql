@@ -242,9 +242,9 @@ final as (
         (unit_supply_cost * quantity)::numeric(38, 6) as supply_cost,
         (net_revenue - unit_supply_cost * quantity)::numeric(38, 6) as margin,
 
-        -- audit
+        -- audit (loaded_at capped at this build's load watermark: the next build's window starts there)
         updated_at,
-        loaded_at
+        {{ loaded_at_within_watermark('loaded_at') }} as loaded_at
 
     from resolved
 

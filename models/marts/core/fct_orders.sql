@@ -208,9 +208,9 @@ final as (
         {{ dbt.datediff('order_date', 'first_ship_date', 'day') }}::integer as order_to_first_ship_days,
         {{ dbt.datediff('order_date', 'last_receipt_date', 'day') }}::integer as order_to_last_receipt_days,
 
-        -- audit
+        -- audit (loaded_at capped at this build's load watermark: the next build's window starts there)
         updated_at,
-        loaded_at
+        {{ loaded_at_within_watermark('loaded_at') }} as loaded_at
 
     from resolved
 

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest import deletes, held_rows, privileges, schema_changes, to_snowflake
+from ingest import deletes, held_rows, privileges, schema_changes
 from ingest.config import CURSOR_COLUMN, RAW_SCHEMA, ROOT, SOURCE_SCHEMA, STATE_DIR, Location, SnowflakeLocation
 from ingest.db import connect, explain_error, session
 from ingest.errors import IngestError, explain_os_error
@@ -468,6 +468,9 @@ def run(
 
 def _run_snowflake(source: Location, location: SnowflakeLocation, tables: list[str], full_refresh: bool) -> RunResult:
     """The same run into Snowflake: dlt's load on an account, the emulator's path on fakesnow (no indexes)."""
+    # Imported here: Snowflake's connector takes ~1.5 s to import, which a PostgreSQL run never needs.
+    from ingest import to_snowflake
+
     started = time.monotonic()
     keys = primary_keys(source, tables)
     warehouse = to_snowflake.Warehouse(location)

@@ -168,7 +168,7 @@ lines_with_orders as (
 ),
 
 -- The lines this run computes: all of them on a first run or a --full-refresh; on an incremental run the lines
--- changed within the lookback and those still waiting for a late dimension member or cost
+-- loaded after the fact's latest loaded_at and those still waiting for a late dimension member or cost
 -- (macros/facts/order_lines_to_reprocess.sql).
 selected_lines as (
 

@@ -48,9 +48,9 @@ orders as (
 ),
 
 -- The orders this run computes: all of them on a first run or a --full-refresh; on an incremental run those
--- whose header or a line was loaded within the lookback (a line read before the quarantine screen, so a line
--- that turns bad or is corrected re-computes its order), those with a deleted line, and those still waiting for
--- a late-arriving customer (macros/facts/orders_to_reprocess.sql).
+-- whose header or a line was loaded after the fact's latest loaded_at (a line read before the quarantine
+-- screen, so a line that turns bad or is corrected re-computes its order), those with a deleted line, and those
+-- still waiting for a late-arriving customer (macros/facts/orders_to_reprocess.sql).
 selected_orders as (
 
     select orders.*

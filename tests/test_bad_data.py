@@ -523,7 +523,10 @@ def future_day(corrected, built) -> FutureDay:
     )
     day = FutureDay(line, customer[0], row[0])
     day.ingest_code, day.ingest_output = ingest(built)
-    day.interrupted_code, day.interrupted_output = interrupted(dbt("build"), built.env, 3.0, after=" START ")
+    for _attempt in range(3):  # once in a while dbt finishes without acting on the SIGINT (seen 28 Nov 2026): again
+        day.interrupted_code, day.interrupted_output = interrupted(dbt("build"), built.env, 3.0, after=" START ")
+        if day.interrupted_code != 0:
+            break
     day.build_code, day.build_output = build(built, check=False)  # all of it: a partial build drops dependants
     return day
 

@@ -183,8 +183,10 @@ def test_changed_and_new_rows_arrive_exactly(built):
     assert abs(watermark - newest_load_at) < timedelta(milliseconds=1), (watermark, newest_load)
     stamped = query(
         dbs.warehouse,
-        "select order_id, line_number, loaded_at from marts.fct_order_lines where loaded_at > %s order by 1, 2",
-        (datetime.fromtimestamp(float(last_load), UTC),),
+        # the load id as a moment exactly as staging computes loaded_at (a float in Python may round apart)
+        "select order_id, line_number, loaded_at from marts.fct_order_lines "
+        "where loaded_at > to_timestamp(%s::double precision) order by 1, 2",
+        (last_load,),
     )
     assert [(order_id, line) for order_id, line, _ in stamped] == [(1, 1), (new_order, 1)]
     assert all(loaded_at == watermark for *_, loaded_at in stamped)

@@ -101,6 +101,7 @@ GENERIC_TESTS = (
     "unique_combination_of_columns",
     "relationships_multi_column",
     "accepted_range",
+    "column_expectations",
     "contiguous_dates",
     "member_rows_exist",
     "scd2_unique_valid_from",

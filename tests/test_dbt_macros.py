@@ -252,7 +252,7 @@ SNIPPETS = {
     "'d': 'not_deleted', 'f': 'floor', 'e': 'end_of_time', 'm': 'numeric(15, 2)'}) }}",
     "scd2_versions": "{{ scd2_versions('history', ['a', 'b'], ['v']) }}",
     "scd2_latest_values": "{{ scd2_latest_values('history', 'a', ['v', 'b']) }}",
-    "order_lines_to_reprocess": "{{ order_lines_to_reprocess('lines', 'fact') }}",
+    "order_lines_to_reprocess": "{{ order_lines_to_reprocess('lines', 'orders', 'fact') }}",
 }
 SEPARATOR = "\n@@@\n"
 
@@ -471,11 +471,11 @@ def test_scd2_latest_values_takes_each_members_last_snapshot_version(compiled, w
     assert rows == [(1, "y", 23), (12, "x", 3)]
 
 
-def test_order_lines_to_reprocess_takes_changed_and_waiting_lines(compiled, warehouse) -> None:
+def test_order_lines_to_reprocess_takes_changed_and_waiting_orders(compiled, warehouse) -> None:
     """The fact's latest loaded_at is 2026-01-10 (each build stores it capped at its load watermark, so every load
-    up to it was taken whole): a line loaded after it is taken, one loaded at it is not, and every fact line with
-    an unknown key or no cost is, however old its order date; the window reads no source value (updated_at or
-    order dates play no part)."""
+    up to it was taken whole): an order whose header or a line was loaded after it is taken, one loaded at it is
+    not, and every order with a fact line with an unknown key or no cost is, however old its order date; the
+    window reads no source value (updated_at or order dates play no part). An emptied fact takes every order."""
     latest = datetime(2026, 1, 10)
     second = timedelta(seconds=1)
     day = timedelta(days=1)
@@ -487,8 +487,9 @@ def test_order_lines_to_reprocess_takes_changed_and_waiting_lines(compiled, ware
         (4, 1, latest - 20 * day, old_order, 5, 5, -1, 1),
         (5, 1, latest - 20 * day, old_order, 5, 5, 5, None),
         (6, 1, latest - 20 * day, old_order, 5, 5, 5, 1),
+        (7, 1, latest - 20 * day, old_order, 5, 5, 5, 1),
     ]
-    lines = [
+    lines = [  # order_id, line_number, loaded_at: order 6's second line was loaded after the window's start
         (1, 1, latest),
         (2, 1, latest - 20 * day),
         (3, 1, latest - 20 * day),
@@ -496,12 +497,25 @@ def test_order_lines_to_reprocess_takes_changed_and_waiting_lines(compiled, ware
         (5, 1, latest - 20 * day),
         (6, 1, latest),
         (6, 2, latest + second),
+        (7, 1, latest - 20 * day),
+        (8, 1, latest),
+    ]
+    orders = [  # order_id, loaded_at: order 7's header was loaded again after the window's start
+        (1, latest),
+        (2, latest - 20 * day),
+        (3, latest - 20 * day),
+        (4, latest - 20 * day),
+        (5, latest - 20 * day),
+        (6, latest - 20 * day),
+        (7, latest + second),
+        (8, latest),
     ]
     with warehouse.cursor() as cur:
         cur.execute("""
             create temporary table fact (order_id integer, line_number integer, loaded_at timestamptz,
                 order_date_key integer, customer_key bigint, supplier_key bigint, part_key bigint, supply_cost numeric);
-            create temporary table lines (order_id integer, line_number integer, loaded_at timestamptz)""")
+            create temporary table lines (order_id integer, line_number integer, loaded_at timestamptz);
+            create temporary table orders (order_id integer, loaded_at timestamptz)""")
         for order_id, line_number, loaded_at, order_date, *keys in fact:
             date_key = int(order_date.strftime("%Y%m%d"))
             cur.execute(
@@ -509,12 +523,13 @@ def test_order_lines_to_reprocess_takes_changed_and_waiting_lines(compiled, ware
                 (order_id, line_number, loaded_at, date_key, *keys),
             )
         cur.executemany("insert into lines values (%s, %s, %s)", lines)
-        taken = f"select order_id, line_number from lines where {compiled['order_lines_to_reprocess']} order by 1, 2"
+        cur.executemany("insert into orders values (%s, %s)", orders)
+        taken = f"select order_id from ({compiled['order_lines_to_reprocess']}) as taken order by 1"
         cur.execute(taken)
         chosen = cur.fetchall()
         cur.execute("truncate fact")
         cur.execute(taken)
         all_when_empty = cur.fetchall()
-        cur.execute("drop table fact, lines")
-    assert chosen == [(2, 1), (3, 1), (4, 1), (5, 1), (6, 2)]
-    assert all_when_empty == sorted((order_id, line_number) for order_id, line_number, _ in lines)
+        cur.execute("drop table fact, lines, orders")
+    assert chosen == [(2,), (3,), (4,), (5,), (6,), (7,)]
+    assert all_when_empty == [(order_id,) for order_id, _ in orders]

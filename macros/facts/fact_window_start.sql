@@ -1,14 +1,15 @@
 {#-
-    Where an incremental fact's window starts: a scalar subquery giving the fact's latest loaded_at (NULL while
-    the fact has no loaded_at). Shared by order_lines_to_reprocess and orders_to_reprocess. loaded_at is the
-    warehouse's own clock (when dlt loaded the row), never a value the source writes, so no source row can move
-    the window; and each build stores it capped at its load watermark (loaded_at_within_watermark,
+    Where an incremental fact's window starts: a scalar subquery giving the fact's latest loaded_at, or
+    1970-01-01 while no row has one (an emptied fact, or one built before the column existed: every row is
+    then taken). Shared by order_lines_to_reprocess and orders_to_reprocess. loaded_at is the warehouse's own
+    clock (when dlt loaded the row), never a value the source writes, so no source row can move the window; and
+    each build stores it capped at its load watermark (loaded_at_within_watermark,
     macros/facts/load_watermark.sql), so every load up to the window's start was complete, and taken, when the
     build that wrote it ran: a build takes exactly the loads it has not seen whole, with no lookback.
 -#}
 {% macro fact_window_start(fact) -%}
     (
-        select max(latest.loaded_at)
+        select coalesce(max(latest.loaded_at), {{ from_epoch_seconds('0') }})
         from {{ fact }} as latest
     )
 {%- endmacro %}

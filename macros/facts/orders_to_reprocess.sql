@@ -1,13 +1,13 @@
 {#-
-    Which orders an incremental run of fct_orders computes again: the condition on `orders` (the candidate
-    orders, with order_id and loaded_at) given the fact as it stands (`fact`), the lines (`lines`, with order_id
-    and loaded_at: read before the quarantine screen, so a line that turns bad or is corrected counts) and the
-    line tombstones (`line_deletes`, with order_id). The same rules as order_lines_to_reprocess,
-    per order. loaded_at is the warehouse's own clock (when dlt loaded the row), never a value the source
-    writes, so a row stamped in the future or far in the past cannot move or hide the window. An order is
-    taken when
-    (0) no fact row has a loaded_at: every order (a first incremental run over an emptied table, or over a
-        table built before the column existed);
+    Which orders an incremental run of fct_orders computes again: a query of order_id over `orders` (the
+    screened orders, with order_id and loaded_at), `lines` (the lines with order_id and loaded_at, read before
+    the quarantine screen, so a line that turns bad or is corrected counts) and `line_deletes` (the line
+    tombstones, with order_id), given the fact as it stands (`fact`). The same rules as
+    order_lines_to_reprocess, per order; loaded_at is the warehouse's own clock (when dlt loaded the row),
+    never a value the source writes, so a row stamped in the future or far in the past cannot move or hide the
+    window. An order is taken when
+    (0) no fact row has a loaded_at (an emptied table, or one built before the column existed): every order,
+        since the window then starts in 1970;
     (a) its header was loaded after the fact's window start (fact_window_start: its latest loaded_at, capped
         by each build at its load watermark);
     (b) one of its lines was (a line's change moves the order's totals and milestones);
@@ -17,23 +17,22 @@
         the cost follows the number of tombstones);
     (d) the fact holds it with the unknown (-1) customer key, whatever its order date: a late-arriving customer
         re-keys it, as order_lines_to_reprocess does for lines (they are few: one scan of the fact per run).
+    A query of keys, each branch filtering one table on its own column, as order_lines_to_reprocess explains.
 -#}
 {% macro orders_to_reprocess(orders, lines, line_deletes, fact) -%}
     {%- set changed_since = fact_window_start(fact) -%}
-    not exists (select 1 from {{ fact }} as built where built.loaded_at is not null)
-    or {{ orders }}.loaded_at > {{ changed_since }}
-    or {{ orders }}.order_id in (
-        select changed_lines.order_id
-        from {{ lines }} as changed_lines
-        where changed_lines.loaded_at > {{ changed_since }}
-    )
-    or {{ orders }}.order_id in (
-        select deleted_lines.order_id
-        from {{ line_deletes }} as deleted_lines
-    )
-    or {{ orders }}.order_id in (
-        select waiting.order_id
-        from {{ fact }} as waiting
-        where waiting.customer_key = {{ unknown_key() }}
-    )
+    select changed_orders.order_id
+    from {{ orders }} as changed_orders
+    where changed_orders.loaded_at > {{ changed_since }}
+    union
+    select changed_lines.order_id
+    from {{ lines }} as changed_lines
+    where changed_lines.loaded_at > {{ changed_since }}
+    union
+    select deleted_lines.order_id
+    from {{ line_deletes }} as deleted_lines
+    union
+    select waiting.order_id
+    from {{ fact }} as waiting
+    where waiting.customer_key = {{ unknown_key() }}
 {%- endmacro %}

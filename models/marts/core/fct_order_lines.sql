@@ -39,6 +39,17 @@
 
 with
 
+{% if is_incremental() %}
+-- The orders whose lines an incremental run computes again: those whose header or a line was loaded after the
+-- fact's latest loaded_at, and those with a line still waiting for a late dimension member or cost
+-- (macros/facts/order_lines_to_reprocess.sql). A first run or a --full-refresh computes every line.
+orders_to_process as (
+
+    {{ order_lines_to_reprocess(ref('int_order_lines_priced'), ref('int_orders_screened'), this) }}
+
+),
+
+{% endif %}
 order_lines as (
 
     select
@@ -64,6 +75,9 @@ order_lines as (
         updated_at,
         loaded_at
     from {{ ref('int_order_lines_priced') }}
+    {% if is_incremental() %}
+        where order_id in (select orders_to_process.order_id from orders_to_process)
+    {% endif %}
 
 ),
 
@@ -78,6 +92,9 @@ orders as (
         updated_at,
         loaded_at
     from {{ ref('int_orders_screened') }}
+    {% if is_incremental() %}
+        where order_id in (select orders_to_process.order_id from orders_to_process)
+    {% endif %}
 
 ),
 
@@ -167,47 +184,34 @@ lines_with_orders as (
 
 ),
 
--- The lines this run computes: all of them on a first run or a --full-refresh; on an incremental run the lines
--- loaded after the fact's latest loaded_at and those still waiting for a late dimension member or cost
--- (macros/facts/order_lines_to_reprocess.sql).
-selected_lines as (
-
-    select lines_with_orders.*
-    from lines_with_orders
-    {% if is_incremental() %}
-        where {{ order_lines_to_reprocess('lines_with_orders', this) }}
-    {% endif %}
-
-),
-
 -- The point-in-time rule: each member's version valid at the moment the order was placed (00:00 UTC of
 -- its order date); no version, or no order, -> NULL here and the unknown member below.
 resolved as (
 
     select
-        selected_lines.*,
+        lines_with_orders.*,
         customers.customer_key,
         suppliers.supplier_key,
         parts.part_key,
         partsupp_versions.supply_cost as unit_supply_cost
-    from selected_lines
+    from lines_with_orders
     left join customers
         on
-            selected_lines.customer_id = customers.customer_id
-            and {{ valid_at('customers', 'selected_lines.order_date::timestamp') }}
+            lines_with_orders.customer_id = customers.customer_id
+            and {{ valid_at('customers', 'lines_with_orders.order_date::timestamp') }}
     left join suppliers
         on
-            selected_lines.supplier_id = suppliers.supplier_id
-            and {{ valid_at('suppliers', 'selected_lines.order_date::timestamp') }}
+            lines_with_orders.supplier_id = suppliers.supplier_id
+            and {{ valid_at('suppliers', 'lines_with_orders.order_date::timestamp') }}
     left join parts
         on
-            selected_lines.part_id = parts.part_id
-            and {{ valid_at('parts', 'selected_lines.order_date::timestamp') }}
+            lines_with_orders.part_id = parts.part_id
+            and {{ valid_at('parts', 'lines_with_orders.order_date::timestamp') }}
     left join partsupp_versions
         on
-            selected_lines.part_id = partsupp_versions.part_id
-            and selected_lines.supplier_id = partsupp_versions.supplier_id
-            and {{ valid_at('partsupp_versions', 'selected_lines.order_date::timestamp') }}
+            lines_with_orders.part_id = partsupp_versions.part_id
+            and lines_with_orders.supplier_id = partsupp_versions.supplier_id
+            and {{ valid_at('partsupp_versions', 'lines_with_orders.order_date::timestamp') }}
 
 ),
 

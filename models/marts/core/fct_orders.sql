@@ -30,6 +30,20 @@
 
 with
 
+{% if is_incremental() %}
+-- The orders an incremental run computes again: those whose header or a line was loaded after the fact's
+-- latest loaded_at (a line read before the quarantine screen, so a line that turns bad or is corrected
+-- re-computes its order), those with a deleted line, and those still waiting for a late-arriving customer
+-- (macros/facts/orders_to_reprocess.sql). A first run or a --full-refresh computes every order.
+orders_to_process as (
+
+    {{ orders_to_reprocess(
+        ref('int_orders_screened'), ref('stg_tpch__lineitem'), ref('stg_tpch__lineitem_deletes'), this
+    ) }}
+
+),
+
+{% endif %}
 orders as (
 
     select
@@ -44,21 +58,8 @@ orders as (
         updated_at,
         loaded_at
     from {{ ref('int_orders_screened') }}
-
-),
-
--- The orders this run computes: all of them on a first run or a --full-refresh; on an incremental run those
--- whose header or a line was loaded after the fact's latest loaded_at (a line read before the quarantine
--- screen, so a line that turns bad or is corrected re-computes its order), those with a deleted line, and those
--- still waiting for a late-arriving customer (macros/facts/orders_to_reprocess.sql).
-selected_orders as (
-
-    select orders.*
-    from orders
     {% if is_incremental() %}
-        where {{ orders_to_reprocess(
-            'orders', ref('stg_tpch__lineitem'), ref('stg_tpch__lineitem_deletes'), this
-        ) }}
+        where order_id in (select orders_to_process.order_id from orders_to_process)
     {% endif %}
 
 ),
@@ -78,8 +79,8 @@ order_lines as (
         loaded_at
     from {{ ref('int_order_lines_priced') }}
     {% if is_incremental() %}
-        -- every line of each selected order (its milestones and totals depend on all of them)
-        where order_id in (select selected_orders.order_id from selected_orders)
+        -- every line of each order taken (its milestones and totals depend on all of them)
+        where order_id in (select orders_to_process.order_id from orders_to_process)
     {% endif %}
 
 ),
@@ -124,14 +125,14 @@ line_summaries as (
 milestones as (
 
     select
-        selected_orders.order_id,
-        selected_orders.customer_id,
-        selected_orders.order_status,
-        selected_orders.clerk_name,
-        selected_orders.ship_priority,
-        selected_orders.order_comment,
-        selected_orders.total_price,
-        selected_orders.order_date,
+        orders.order_id,
+        orders.customer_id,
+        orders.order_status,
+        orders.clerk_name,
+        orders.ship_priority,
+        orders.order_comment,
+        orders.total_price,
+        orders.order_date,
         line_summaries.first_ship_date,
         coalesce(line_summaries.line_count, 0) as line_count,
         coalesce(line_summaries.shipped_line_count, 0) as shipped_line_count,
@@ -150,16 +151,16 @@ milestones as (
                 then line_summaries.latest_receipt_date
         end as last_receipt_date,
         greatest(
-            selected_orders.updated_at,
-            coalesce(line_summaries.latest_line_updated_at, selected_orders.updated_at)
+            orders.updated_at,
+            coalesce(line_summaries.latest_line_updated_at, orders.updated_at)
         ) as updated_at,
         greatest(
-            selected_orders.loaded_at,
-            coalesce(line_summaries.latest_line_loaded_at, selected_orders.loaded_at)
+            orders.loaded_at,
+            coalesce(line_summaries.latest_line_loaded_at, orders.loaded_at)
         ) as loaded_at
-    from selected_orders
+    from orders
     left join line_summaries
-        on selected_orders.order_id = line_summaries.order_id
+        on orders.order_id = line_summaries.order_id
 
 ),
 

@@ -73,3 +73,23 @@
     {#- Snowflake reads \xhh in a string constant as that character: the class lists the characters themselves. -#}
     regexp_instr({{ expression }}, '[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]') > 0
 {%- endmacro %}
+
+{#-
+    The condition "expression is one of the keys `keys` (a query of one column) returns", written so the database
+    fetches those keys by index where it can. PostgreSQL plans `expression in (query)` as a join, for which it
+    guesses the query's row count; when the query lists the few orders an incremental fact takes, it guessed a
+    third of the table and read all of lineitem through the quarantine screen (1 s at SF 0.1) instead of its
+    primary key index (0.06 s). `= any(array(query))` evaluates the query first and looks each key up. Snowflake
+    has no such indexes: `in`.
+-#}
+{% macro in_keys(expression, keys) -%}
+    {{ return(adapter.dispatch('in_keys')(expression, keys)) }}
+{%- endmacro %}
+
+{% macro default__in_keys(expression, keys) -%}
+    {{ expression }} = any(array({{ keys }}))
+{%- endmacro %}
+
+{% macro snowflake__in_keys(expression, keys) -%}
+    {{ expression }} in ({{ keys }})
+{%- endmacro %}

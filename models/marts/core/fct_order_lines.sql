@@ -11,6 +11,7 @@
         on_schema_change='fail',
         indexes=[
             {'columns': ['part_key']},
+            {'columns': ['loaded_at']},
         ],
         post_hook=[
             "delete from {{ this }} as fact
@@ -76,7 +77,7 @@ order_lines as (
         loaded_at
     from {{ ref('int_order_lines_priced') }}
     {% if is_incremental() %}
-        where order_id in (select orders_to_process.order_id from orders_to_process)
+        where {{ in_keys("order_id", "select orders_to_process.order_id from orders_to_process") }}
     {% endif %}
 
 ),
@@ -93,7 +94,7 @@ orders as (
         loaded_at
     from {{ ref('int_orders_screened') }}
     {% if is_incremental() %}
-        where order_id in (select orders_to_process.order_id from orders_to_process)
+        where {{ in_keys("order_id", "select orders_to_process.order_id from orders_to_process") }}
     {% endif %}
 
 ),

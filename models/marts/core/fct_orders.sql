@@ -9,6 +9,9 @@
         incremental_strategy='merge',
         unique_key='order_id',
         on_schema_change='append_new_columns',
+        indexes=[
+            {'columns': ['loaded_at']},
+        ],
         post_hook=[
             "delete from {{ this }} as fact
             using {{ ref('stg_tpch__orders_deletes') }} as deleted_orders
@@ -59,7 +62,7 @@ orders as (
         loaded_at
     from {{ ref('int_orders_screened') }}
     {% if is_incremental() %}
-        where order_id in (select orders_to_process.order_id from orders_to_process)
+        where {{ in_keys("order_id", "select orders_to_process.order_id from orders_to_process") }}
     {% endif %}
 
 ),
@@ -80,7 +83,7 @@ order_lines as (
     from {{ ref('int_order_lines_priced') }}
     {% if is_incremental() %}
         -- every line of each order taken (its milestones and totals depend on all of them)
-        where order_id in (select orders_to_process.order_id from orders_to_process)
+        where {{ in_keys("order_id", "select orders_to_process.order_id from orders_to_process") }}
     {% endif %}
 
 ),

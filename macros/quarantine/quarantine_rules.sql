@@ -122,6 +122,17 @@
 {% endmacro %}
 
 
+{#- The key columns of a row_key (JSON text of the source's key, quarantine_row_key) typed as staging's: every
+    key column is an integer. E.g. `(row_key::jsonb ->> 'l_orderkey')::bigint as order_id, ...`. -#}
+{% macro quarantine_typed_key(json_text, key, source_key) %}
+{%- set columns = [] -%}
+{%- for column in key -%}
+{%- do columns.append(json_integer_field(json_text, source_key[loop.index0]) ~ ' as ' ~ column) -%}
+{%- endfor %}
+{{ columns | join(', ') }}
+{% endmacro %}
+
+
 {#- One select per rule: the rows of `table` that break it, with the offending value as text. -#}
 {% macro quarantine_violations_of(table, spec) %}
 {%- set rules = spec.rules -%}
@@ -180,8 +191,8 @@
 {%- set spec = quarantine_rules()[table] -%}
 {%- set same_key = [] -%}
 {%- for column in spec.key -%}
-    {%- do same_key.append('violations.' ~ column ~ ' = staged.' ~ column) -%}
-{%- endfor -%}
+{%- do same_key.append('violations.' ~ column ~ ' = staged.' ~ column) -%}
+{%- endfor %}
 with
 
 staged as (
@@ -195,11 +206,7 @@ staged as (
 -- full read of the screened lineitem).
 violations as (
 
-    select distinct
-        {%- for column in spec.key %}
-        {{ json_integer_field('violation.row_key', spec.source_key[loop.index0]) }} as {{ column }}
-        {{- "," if not loop.last }}
-        {%- endfor %}
+    select distinct {{ quarantine_typed_key('violation.row_key', spec.key, spec.source_key) }}
     from {{ ref('quarantine_violations') }} as violation
     where violation.table_name = '{{ table }}' and violation.detected_by = 'dbt'
 
@@ -211,7 +218,7 @@ final as (
     from staged
     where not exists (
         select 1 from violations
-        where {{ same_key | join(' and ') }}
+        where {{ same_key | join(" and ") }}
     )
 
 )

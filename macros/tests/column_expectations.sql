@@ -12,6 +12,11 @@
 -#}
 {% test column_expectations(model, not_null=[], accepted_values={}, accepted_range={}) %}
     {{ config(fail_calc='coalesce(sum(failing_rows), 0)') }}
+    {%- if not_null | length + accepted_values | length + accepted_range | length == 0 -%}
+        {{ exceptions.raise_compiler_error(
+            "column_expectations on " ~ model ~ ": give not_null, accepted_values or accepted_range"
+        ) }}
+    {%- endif -%}
     {%- set checks = [] -%}
     {%- for column in not_null -%}
         {%- do checks.append((column, 'not_null', column ~ ' is null')) -%}
@@ -25,53 +30,43 @@
     {%- endfor -%}
     {%- for column, bounds in accepted_range.items() -%}
         {%- set outside = [] -%}
-        {%- if bounds.min_value is defined -%}
-            {%- do outside.append(column ~ ' < ' ~ bounds.min_value) -%}
-        {%- endif -%}
-        {%- if bounds.max_value is defined -%}
-            {%- do outside.append(column ~ ' > ' ~ bounds.max_value) -%}
-        {%- endif -%}
-        {%- if outside | length == 0 -%}
-            {{ exceptions.raise_compiler_error(
-                "column_expectations on " ~ model ~ ": accepted_range of " ~ column
-                ~ " needs min_value, max_value or both"
-            ) }}
-        {%- endif -%}
+        {%- do outside.append(column ~ ' < ' ~ bounds.min_value) if bounds.min_value is defined else none -%}
+        {%- do outside.append(column ~ ' > ' ~ bounds.max_value) if bounds.max_value is defined else none -%}
+        {%- do exceptions.raise_compiler_error(
+            "column_expectations on " ~ model ~ ": accepted_range of " ~ column ~ " needs min_value, max_value or both"
+        ) if outside | length == 0 else none -%}
         {%- do checks.append((column, 'accepted_range', outside | join(' or '))) -%}
     {%- endfor -%}
-    {%- if checks | length == 0 -%}
-        {{ exceptions.raise_compiler_error(
-            "column_expectations on " ~ model ~ ": give not_null, accepted_values or accepted_range"
-        ) }}
-    {%- endif %}
+    {%- set sums = [] -%}
+    {%- set rows = [] -%}
+    {%- for check in checks -%}
+        {%- do sums.append('sum(case when ' ~ check[2] ~ ' then 1 else 0 end) as check_' ~ loop.index) -%}
+        {%- do rows.append(
+            "select '" ~ check[0] ~ "' as column_name, '" ~ check[1] ~ "' as expectation, check_" ~ loop.index
+            ~ " as failing_rows from counted"
+        ) -%}
+    {%- endfor -%}
+    with
 
-with
+    counted as (
 
-counted as (
+        select
+            {{ sums | join(",\n            ") }}
+        from {{ model }}
+
+    ),
+
+    broken as (
+
+        {{ rows | join("\n        union all\n        ") }}
+
+    )
 
     select
-        {%- for column, expectation, broken in checks %}
-        sum(case when {{ broken }} then 1 else 0 end) as check_{{ loop.index }}{{ "," if not loop.last }}
-        {%- endfor %}
-    from {{ model }}
-
-),
-
-broken as (
-
-    {%- for column, expectation, broken in checks %}
-    select
-        '{{ column }}' as column_name,
-        '{{ expectation }}' as expectation,
-        check_{{ loop.index }} as failing_rows
-    from counted
-    {{ "union all" if not loop.last }}
-    {%- endfor %}
-
-)
-
-select column_name, expectation, failing_rows
-from broken
-where failing_rows > 0
+        column_name,
+        expectation,
+        failing_rows
+    from broken
+    where failing_rows > 0
 
 {% endtest %}

@@ -46,13 +46,25 @@ business_bounds as (
         min(bounds.earliest) as earliest,
         max(bounds.latest) as latest
     from (
-        select earliest, latest from order_bounds
+        select
+            order_bounds.earliest,
+            order_bounds.latest
+        from order_bounds
         union all
-        select earliest_commit, latest_commit from line_bounds
+        select
+            line_bounds.earliest_commit,
+            line_bounds.latest_commit
+        from line_bounds
         union all
-        select earliest_ship, latest_ship from line_bounds
+        select
+            line_bounds.earliest_ship,
+            line_bounds.latest_ship
+        from line_bounds
         union all
-        select earliest_receipt, latest_receipt from line_bounds
+        select
+            line_bounds.earliest_receipt,
+            line_bounds.latest_receipt
+        from line_bounds
     ) as bounds
 
 ),

@@ -53,6 +53,7 @@ orders as (
         order_id,
         customer_id,
         order_status,
+        order_priority,
         clerk_name,
         ship_priority,
         order_comment,
@@ -131,6 +132,7 @@ milestones as (
         orders.order_id,
         orders.customer_id,
         orders.order_status,
+        orders.order_priority,
         orders.clerk_name,
         orders.ship_priority,
         orders.order_comment,
@@ -195,6 +197,7 @@ final as (
         -- attributes: the order's status, and its header's other columns as degenerate attributes (one value
         -- per order, so a dimension of their own would have this fact's grain)
         order_status,
+        order_priority,
         clerk_name,
         ship_priority,
         order_comment,

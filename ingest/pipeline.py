@@ -441,20 +441,18 @@ def run(
             warehouse,
             keys,
             reloaded=refreshed,
-            extract_log=lambda: _extract(pipeline, delete_log_resource(source), DELETE_LOG, source),
+            extract_log=lambda: _extract_delete_log(pipeline, source),
             load=lambda: result.add_loaded(_normalize_and_load(pipeline, warehouse)),
         ) as marked:
-            for table in tables:
-                _extract_table(
-                    pipeline,
-                    source,
-                    table,
-                    keys[table],
-                    outcome=result.tables[table],
-                    clock=clock,
-                    refresh=table in refreshed,
-                    released=result.held[table].released,
-                )
+            _extract_tables(
+                pipeline,
+                source,
+                keys,
+                result,
+                clock=clock,
+                refreshed=refreshed,
+                released={table: result.held[table].released for table in tables},
+            )
             result.add_loaded(_normalize_and_load(pipeline, warehouse))
             # Only now that the released rows are loaded: a run that failed before re-reads them next time.
             held_rows.record(warehouse, found)
@@ -519,20 +517,10 @@ def _load_tables(
         tombstones,
         keys,
         reloaded=refreshed,
-        extract_log=lambda: _extract(pipeline, delete_log_resource(source), DELETE_LOG, source),
+        extract_log=lambda: _extract_delete_log(pipeline, source),
         load=lambda: result.add_loaded(_normalize_and_load(pipeline, None, load)),
     ) as marked:
-        for table in tables:
-            _extract_table(
-                pipeline,
-                source,
-                table,
-                keys[table],
-                outcome=result.tables[table],
-                clock=clock,
-                refresh=table in refreshed,
-                released=[],
-            )
+        _extract_tables(pipeline, source, keys, result, clock=clock, refreshed=refreshed, released={})
         result.add_loaded(_normalize_and_load(pipeline, None, load))
     result.add_marked(marked)
     return result
@@ -624,50 +612,92 @@ def _package_tables(pipeline: dlt.Pipeline, load_ids: list[str]) -> set[str]:
     return {table for table in found if not table.startswith("_dlt")}
 
 
-def _extract_table(
+def _extract_tables(
     pipeline: dlt.Pipeline,
     source: Location,
-    table: str,
-    key: list[str],
+    keys: dict[str, list[str]],
+    result: RunResult,
     *,
-    outcome: TableResult,
     clock: held_rows.Clock,
-    refresh: bool,
-    released: list[dict[str, object]],
+    refreshed: list[str],
+    released: dict[str, list[dict[str, object]]],
 ) -> None:
-    """Extract one table's new rows (and the held rows it releases), logging progress and the rate."""
-    started = time.monotonic()
+    """Extract the new rows of every table of ``result`` (and the held rows each releases), logging progress.
 
-    def add(rows: int) -> None:
-        before = outcome.extracted_rows
-        outcome.extracted_rows += rows
-        if outcome.extracted_rows // PROGRESS_EVERY > before // PROGRESS_EVERY:  # a long table
-            seconds = time.monotonic() - started
-            log.info(
-                "  extracting %-8s %10s rows so far (%s rows/s)",
-                table,
-                f"{outcome.extracted_rows:,}",
-                f"{outcome.extracted_rows / seconds:,.0f}",
+    One dlt extract for the tables loaded in full (``refreshed``, their raw data dropped first) and one for the
+    rest, so a run makes one load package of each kind rather than one per table: dlt reads the tables' rows
+    in turn, and the load step pays its fixed cost per package (at SF 0.01 a full ingest's load took 2.8 s
+    instead of 6.2 s, side by side).
+    """
+    tables = list(result.tables)
+    full = [table for table in tables if table in refreshed]
+    for group, refresh in ((full, "drop_data"), ([table for table in tables if table not in full], None)):
+        if group:
+            _extract_group(pipeline, source, keys, result, group, clock=clock, refresh=refresh)
+    for table in tables:
+        if released.get(table):
+            _extract(
+                pipeline,
+                [released_resource(source, table, keys[table], released[table], clock)],
+                {table: f"{SOURCE_SCHEMA}.{table}"},
+                source,
             )
+
+
+def _extract_group(
+    pipeline: dlt.Pipeline,
+    source: Location,
+    keys: dict[str, list[str]],
+    result: RunResult,
+    group: list[str],
+    *,
+    clock: held_rows.Clock,
+    refresh: str | None,
+) -> None:
+    """One extract of the tables in ``group``; each table's line gives its rows and the time from the start to
+    its last batch (the tables are read in turn, so their times overlap)."""
+    started = time.monotonic()
+    finished = dict.fromkeys(group, started)
+
+    def counter(table: str) -> Callable[[int], None]:
+        outcome = result.tables[table]
+
+        def add(rows: int) -> None:
+            before = outcome.extracted_rows
+            outcome.extracted_rows += rows
+            finished[table] = time.monotonic()
+            if outcome.extracted_rows // PROGRESS_EVERY > before // PROGRESS_EVERY:  # a long table
+                log.info(
+                    "  extracting %-8s %10s rows so far (%s rows/s)",
+                    table,
+                    f"{outcome.extracted_rows:,}",
+                    f"{outcome.extracted_rows / (finished[table] - started):,.0f}",
+                )
+
+        return add
 
     _extract(
         pipeline,
-        table_resource(source, table, key, add, clock),
-        f"{SOURCE_SCHEMA}.{table}",
+        [table_resource(source, table, keys[table], counter(table), clock) for table in group],
+        {table: f"{SOURCE_SCHEMA}.{table}" for table in group},
         source,
-        refresh="drop_data" if refresh else None,
+        refresh=refresh,
     )
-    if released:
-        _extract(pipeline, released_resource(source, table, key, released, clock), f"{SOURCE_SCHEMA}.{table}", source)
-    outcome.extract_seconds = time.monotonic() - started
-    rate = outcome.extracted_rows / outcome.extract_seconds if outcome.extract_seconds else 0.0
-    log.info(
-        "  extracted %-9s %10s rows in %6.2f s (%s rows/s)",
-        table,
-        f"{outcome.extracted_rows:,}",
-        outcome.extract_seconds,
-        f"{rate:,.0f}",
-    )
+    for table in group:
+        outcome = result.tables[table]
+        outcome.extract_seconds = finished[table] - started
+        rate = (
+            outcome.extracted_rows / outcome.extract_seconds
+            if outcome.extracted_rows and outcome.extract_seconds
+            else 0.0
+        )
+        log.info(
+            "  extracted %-9s %10s rows in %6.2f s (%s rows/s)",
+            table,
+            f"{outcome.extracted_rows:,}",
+            outcome.extract_seconds,
+            f"{rate:,.0f}",
+        )
 
 
 def compare_counts(source: Location, warehouse: Location, tables: list[str], clock: held_rows.Clock) -> None:
@@ -753,13 +783,37 @@ def check_state_dir() -> None:
 
 
 def _extract(
-    pipeline: dlt.Pipeline, resource: DltResource, name: str, source: Location, refresh: str | None = None
+    pipeline: dlt.Pipeline,
+    resources: list[DltResource],
+    names: dict[str, str],
+    source: Location,
+    refresh: str | None = None,
 ) -> None:
+    """Extract ``resources`` into one load package; ``names`` maps each resource to the source table an error
+    names (the one whose resource failed, as dlt reports it)."""
     try:
         # parquet is loaded by the ADBC driver's COPY: about 2x faster than dlt's csv path.
-        pipeline.extract(resource, refresh=refresh, loader_file_format="parquet")
+        pipeline.extract(resources, refresh=refresh, loader_file_format="parquet")
     except Exception as error:
+        failed = _failed_resource(error)
+        name = names.get(failed) if failed else None
+        if name is None:
+            name = next(iter(names.values())) if len(names) == 1 else "of " + ", ".join(names.values())
         raise IngestError(f"extracting source table {name} failed: {_explain_failure(error, source)}") from error
+
+
+def _extract_delete_log(pipeline: dlt.Pipeline, source: Location) -> None:
+    _extract(pipeline, [delete_log_resource(source)], {deletes.LOG_TABLE: DELETE_LOG}, source)
+
+
+def _failed_resource(error: BaseException | None) -> str | None:
+    """The resource (pipe) dlt names in a failed extract, if any."""
+    while error is not None:
+        name = getattr(error, "pipe_name", None)
+        if name:
+            return str(name)
+        error = error.__cause__ or error.__context__
+    return None
 
 
 def _normalize_and_load(

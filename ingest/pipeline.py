@@ -863,14 +863,37 @@ def _root_cause(error: BaseException) -> BaseException:
     return error
 
 
+def _interrupted(error: BaseException) -> bool:
+    """Whether a Ctrl-C (KeyboardInterrupt, or dlt's SignalReceivedException, a subclass) is anywhere in the chain of
+    ``error`` (causes and contexts), not only at its root.
+
+    One extract reads many tables, and when a table's rows end, dlt's pipe iterator goes on to the next table from
+    inside its ``except StopIteration`` (dlt/extract/pipe_iterator.py): a Ctrl-C from then on is a KeyboardInterrupt
+    whose context is that StopIteration, one per table already read (PipelineStepFailed <- KeyboardInterrupt <-
+    StopIteration <- ...), and the root alone would report "StopIteration" and exit 1.
+    """
+    seen: set[int] = set()
+    chain: list[BaseException | None] = [error]
+    while chain:
+        link = chain.pop()
+        if link is None or id(link) in seen:
+            continue
+        if isinstance(link, KeyboardInterrupt):
+            return True
+        seen.add(id(link))
+        chain += [link.__cause__, link.__context__]
+    return False
+
+
 def _explain_failure(error: BaseException, loc: Location | None) -> str:
     """The root cause of a dlt failure, said with what to do about it where we know.
 
-    A Ctrl-C that dlt wrapped in its own exception is raised again as what it is.
+    A Ctrl-C that dlt wrapped in its own exception is raised again as what it is (run.py reports the interrupt and
+    exits 130).
     """
-    root = _root_cause(error)
-    if isinstance(root, KeyboardInterrupt):
+    if _interrupted(error):
         raise KeyboardInterrupt from error
+    root = _root_cause(error)
     if isinstance(root, OSError) and (hint := explain_os_error(root, STATE_DIR)):
         return hint
     if isinstance(root, psycopg2.Error) and loc is not None:

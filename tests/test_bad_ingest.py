@@ -16,6 +16,7 @@ import resource
 import subprocess
 import time
 
+import dlt
 import pytest
 from breakage import (
     LOADER,
@@ -34,8 +35,8 @@ from breakage import (
 )
 from helpers import ROOT, dbt, drop_database, execute, python, query, raw_vs_source, run
 
-from ingest import roles
-from ingest.config import TABLES
+from ingest import pipeline, roles
+from ingest.config import TABLES, location
 
 pytestmark = pytest.mark.slow
 
@@ -426,6 +427,25 @@ def test_ctrl_c_during_ingest(landed, delay):
     for table in TABLES:
         expected, got = raw_vs_source(landed.source, landed.warehouse, table)
         assert got == expected, f"raw_tpch.{table} {got} differs from the source {expected}"
+
+
+def test_ctrl_c_between_two_tables_of_one_extract_is_an_interrupt(tmp_path):
+    """The Ctrl-C above, deterministic: one extract reads many tables, and dlt goes on to the next table from inside
+    the ``except StopIteration`` that ended the last one, so a Ctrl-C there is a KeyboardInterrupt whose context is a
+    StopIteration. It must stay an interrupt (exit 130), not become "extracting ... failed: StopIteration" (exit 1)."""
+
+    @dlt.resource
+    def first():
+        yield [{"id": 1}]
+
+    @dlt.resource
+    def second():
+        yield [{"id": 1}]
+        raise KeyboardInterrupt  # what Python raises for a SIGINT arriving after `first` ended
+
+    extract = dlt.pipeline("ctrl_c_probe", pipelines_dir=str(tmp_path))
+    with pytest.raises(KeyboardInterrupt):
+        pipeline._extract(extract, [first(), second()], {"first": "t.first", "second": "t.second"}, location("source"))
 
 
 @pytest.mark.parametrize(

@@ -60,6 +60,8 @@ LOCK_ID = 7_146_021
 DELETED_AT = "_deleted_at"
 DELETE_LOG = f"{deletes.CDC_SCHEMA}.{deletes.LOG_TABLE}"
 """The source's delete log (ingest/deletes.py), as error messages name it."""
+QUERY_CANCELLED = "canceling statement due to user request"
+"""PostgreSQL's message for a query cancelled on request: what a Ctrl-C during an ADBC read becomes."""
 
 
 @dataclass
@@ -215,19 +217,29 @@ class AdbcCopyTableLoader(BaseTableLoader):
             for name, column in self.columns.items()
             if column.get("data_type")
         }
-        with adbc_driver_postgresql.dbapi.connect(self.get_connection_url()) as conn, conn.cursor() as cur:
-            cur.execute(query)
-            reader = cur.fetch_record_batch()
-            pending: list[pa.RecordBatch] = []
-            rows = 0
-            for batch in reader:
-                pending.append(batch)
-                rows += batch.num_rows
-                if rows >= self.chunk_size:
+        try:
+            with adbc_driver_postgresql.dbapi.connect(self.get_connection_url()) as conn, conn.cursor() as cur:
+                cur.execute(query)
+                reader = cur.fetch_record_batch()
+                pending: list[pa.RecordBatch] = []
+                rows = 0
+                for batch in reader:
+                    pending.append(batch)
+                    rows += batch.num_rows
+                    if rows >= self.chunk_size:
+                        yield _as_dlt_types(pa.Table.from_batches(pending), types)
+                        pending, rows = [], 0
+                if rows:
                     yield _as_dlt_types(pa.Table.from_batches(pending), types)
-                    pending, rows = [], 0
-            if rows:
-                yield _as_dlt_types(pa.Table.from_batches(pending), types)
+        except Exception as error:
+            # While the driver waits for the query (on the main thread), ADBC swaps Python's SIGINT handler for its
+            # own, which cancels the query instead of raising KeyboardInterrupt: a Ctrl-C then arrives as this
+            # error ("OSError: [libpq] ... canceling statement due to user request"). Raise it as the interrupt it
+            # is (run.py: exit 130). A pg_cancel_backend() of the query from another session reads the same and
+            # is taken alike: someone stopped the run on purpose, and the next run finishes it.
+            if QUERY_CANCELLED in str(error):
+                raise KeyboardInterrupt from error
+            raise
 
 
 def _as_dlt_types(table: pa.Table, types: dict[str, pa.DataType]) -> pa.Table:

@@ -5,6 +5,8 @@ scale, dates, timestamps with time zone, text, NULLs. Cheap: one small table, no
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 from decimal import Decimal
 
 import pyarrow as pa
@@ -56,3 +58,31 @@ def test_the_copy_reader_gives_the_source_values_and_dlt_types(source):
     expected = query(source, "select id, small, wide, day, at, note from tpch.edge order by id")
     assert [tuple(row.values()) for row in got.to_pylist()] == expected
     assert got.equals(reference)
+
+
+class SleepingReader(AdbcCopyTableLoader):
+    """The copy reader, its query sleeping on the server first (to be cancelled meanwhile)."""
+
+    def compile_query(self, query) -> str:
+        return f"select q.* from ({super().compile_query(query)}) as q, (select pg_sleep(30)) as s"
+
+
+def test_a_cancelled_read_is_an_interrupt(source):
+    """A Ctrl-C while the driver waits for its query reaches PostgreSQL as a cancel (ADBC's own SIGINT handler), not
+    Python as a KeyboardInterrupt: the reader raises it as the interrupt it is. A cancel from another session, as
+    here, reads the same."""
+
+    def cancel() -> None:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not query(
+            source,
+            "select pg_cancel_backend(pid) from pg_stat_activity "
+            "where query like '%pg_sleep(30)%' and pid <> pg_backend_pid()",
+        ):
+            time.sleep(0.1)
+
+    canceller = threading.Thread(target=cancel)
+    canceller.start()
+    with pytest.raises(KeyboardInterrupt):
+        read(source, table_loader_class=SleepingReader)
+    canceller.join()

@@ -448,6 +448,23 @@ def test_ctrl_c_between_two_tables_of_one_extract_is_an_interrupt(tmp_path):
         pipeline._extract(extract, [first(), second()], {"first": "t.first", "second": "t.second"}, location("source"))
 
 
+def test_a_ctrl_c_python_swallowed_still_stops_the_run(capfd):
+    """Python cannot raise out of a weakref callback or a ``__del__``: a SIGINT landing there printed "Exception ignored
+    in ... KeyboardInterrupt" and the run finished with exit 0. Now the run notes it and stops at the next step."""
+
+    class Collected:
+        def __del__(self):
+            raise KeyboardInterrupt  # what a SIGINT arriving while Python collects an object raises
+
+    went_on = False
+    with pytest.raises(KeyboardInterrupt), pipeline._swallowed_ctrl_c_kept():
+        Collected()  # collected at once: its KeyboardInterrupt cannot propagate
+        went_on = True
+        pipeline._stop_if_ctrl_c()  # as each extract, batch and load does
+    assert went_on
+    assert "Traceback" not in capfd.readouterr().err
+
+
 @pytest.mark.parametrize(
     ("variable", "value", "expected"),
     [

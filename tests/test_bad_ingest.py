@@ -341,7 +341,9 @@ def test_the_server_disappears_mid_run(landed, tmp_path):
     """The warehouse server stops during a full load; the run says so; after a restart one ordinary run mends all.
 
     The warehouse is a private embedded server (its own state folder and port), so stopping it touches no other
-    test; the run addresses it as an external server, so it cannot restart it by itself.
+    test; the run addresses it as an external server, so it cannot restart it by itself. It is stopped once the run
+    says it extracted a table, so the load is still to come whatever the run's speed (a fixed 10 s was past the end
+    of a run once one extract read every table).
     """
     port = free_port()
     private = {"WAREHOUSE_STATE_DIR": str(tmp_path / "state"), "WAREHOUSE_PORT": str(port), "SOURCE_HOST": "127.0.0.1"}
@@ -352,9 +354,14 @@ def test_the_server_disappears_mid_run(landed, tmp_path):
         process = subprocess.Popen(
             python("ingest/run.py"), cwd=ROOT, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
         )
-        time.sleep(10)
+        before_stop = []
+        for line in process.stdout:
+            before_stop.append(line)
+            if line.startswith("  extracted "):
+                break
         run(python("ingest/db.py", "stop"), server_env)
-        output, _ = process.communicate(timeout=300)
+        rest, _ = process.communicate(timeout=300)
+        output = "".join(before_stop) + rest
         assert process.returncode == 1, output
         assert "Traceback" not in output, output
         assert "run again" in output, output

@@ -235,8 +235,19 @@ def external(dbs) -> dict[str, str]:
     return {"WAREHOUSE_HOST": "127.0.0.1", "SOURCE_HOST": "127.0.0.1"}
 
 
-def interrupted(command: list[str], env: dict[str, str], delay: float, after: str = "") -> tuple[int, str]:
-    """Run ``command``; send SIGINT ``delay`` seconds after it printed ``after``; return its exit code and output."""
+def interrupted(
+    command: list[str],
+    env: dict[str, str],
+    delay: float,
+    *,
+    after: str = "",
+    again_after: float | None = None,
+    handled: str = "ancel",
+) -> tuple[int, str]:
+    """Run ``command``; send SIGINT ``delay`` seconds after it printed ``after``; return its exit code and output.
+
+    With ``again_after``: while it still runs that many seconds later and has printed no line holding ``handled``
+    since (dbt's "CANCEL query ..." lines), send SIGINT again, at most twice: a user pressing Ctrl-C again."""
     process = subprocess.Popen(
         command, cwd=ROOT, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
     )
@@ -256,6 +267,15 @@ def interrupted(command: list[str], env: dict[str, str], delay: float, after: st
     time.sleep(delay)
     if process.poll() is None:
         process.send_signal(signal.SIGINT)
+    signalled_at = len(lines)
+    for _ in range(2 if again_after else 0):
+        try:
+            process.wait(timeout=again_after)
+            break
+        except subprocess.TimeoutExpired:
+            if any(handled in line for line in lines[signalled_at:]):
+                break
+            process.send_signal(signal.SIGINT)
     process.wait(timeout=300)
     reader.join(timeout=30)
     return process.returncode, "".join(lines)

@@ -13,3 +13,26 @@
         from {{ fact }} as latest
     )
 {%- endmacro %}
+
+{#-
+    The ids of the orders whose header (`orders`) or a line (`lines`), each with order_id and loaded_at, was
+    loaded after the fact's window start (fact_window_start): the part order_lines_to_reprocess and
+    orders_to_reprocess share, each adding its own branches with `union`. The window's start is computed once.
+-#}
+{% macro orders_loaded_since(orders, lines, fact) -%}
+    with
+
+    window_start as (
+
+        select {{ fact_window_start(fact) }} as loaded_since
+
+    )
+
+    select changed_orders.order_id
+    from {{ orders }} as changed_orders
+    where changed_orders.loaded_at > (select window_start.loaded_since from window_start)
+    union
+    select changed_lines.order_id
+    from {{ lines }} as changed_lines
+    where changed_lines.loaded_at > (select window_start.loaded_since from window_start)
+{%- endmacro %}

@@ -18,21 +18,7 @@
     more, merged with the values they have.
 -#}
 {% macro order_lines_to_reprocess(lines, orders, fact) -%}
-    with
-
-    window_start as (
-
-        select {{ fact_window_start(fact) }} as loaded_since
-
-    )
-
-    select changed_orders.order_id
-    from {{ orders }} as changed_orders
-    where changed_orders.loaded_at > (select window_start.loaded_since from window_start)
-    union
-    select changed_lines.order_id
-    from {{ lines }} as changed_lines
-    where changed_lines.loaded_at > (select window_start.loaded_since from window_start)
+    {{ orders_loaded_since(orders, lines, fact) }}
     union
     select waiting.order_id
     from {{ fact }} as waiting

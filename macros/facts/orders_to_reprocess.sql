@@ -20,21 +20,7 @@
     A query of keys, each branch filtering one table on its own column, as order_lines_to_reprocess explains.
 -#}
 {% macro orders_to_reprocess(orders, lines, line_deletes, fact) -%}
-    with
-
-    window_start as (
-
-        select {{ fact_window_start(fact) }} as loaded_since
-
-    )
-
-    select changed_orders.order_id
-    from {{ orders }} as changed_orders
-    where changed_orders.loaded_at > (select window_start.loaded_since from window_start)
-    union
-    select changed_lines.order_id
-    from {{ lines }} as changed_lines
-    where changed_lines.loaded_at > (select window_start.loaded_since from window_start)
+    {{ orders_loaded_since(orders, lines, fact) }}
     union
     select deleted_lines.order_id
     from {{ line_deletes }} as deleted_lines

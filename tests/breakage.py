@@ -248,10 +248,9 @@ def interrupted(
 
     With ``again_after``: while it still runs that many seconds later and has printed no line holding ``handled``
     since (dbt's "CANCEL query ..." lines), send SIGINT again, at most twice: a user pressing Ctrl-C again."""
-    # As from a shell: the child starts with Ctrl-C at its default. A test process that ignores SIGINT (ingest/run.py's
-    # entry point ignores it once it returns, and a test may call it in the xdist worker) hands SIG_IGN down to every
-    # child it starts: dbt then never saw the SIGINT and finished with exit 0 (seen 28 Nov 2026). A Python handler
-    # is not inherited (exec resets it to the default); SIG_IGN is.
+    # As from a shell: the child starts with Ctrl-C at its default. SIG_IGN is inherited across exec (a Python
+    # handler is not), and an xdist worker was seen to hand it down: dbt then never saw the SIGINT and finished
+    # with exit 0 (three times in a row, 28 Nov 2026). What leaves SIGINT ignored in the worker is not identified.
     if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
         signal.signal(signal.SIGINT, signal.default_int_handler)
     process = subprocess.Popen(

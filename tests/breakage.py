@@ -241,13 +241,8 @@ def interrupted(
     delay: float,
     *,
     after: str = "",
-    again_after: float | None = None,
-    handled: str = "ancel",
 ) -> tuple[int, str]:
-    """Run ``command``; send SIGINT ``delay`` seconds after it printed ``after``; return its exit code and output.
-
-    With ``again_after``: while it still runs that many seconds later and has printed no line holding ``handled``
-    since (dbt's "CANCEL query ..." lines), send SIGINT again, at most twice: a user pressing Ctrl-C again."""
+    """Run ``command``; send SIGINT ``delay`` seconds after it printed ``after``; return its exit code and output."""
     # As from a shell: the child starts with Ctrl-C at its default. SIG_IGN is inherited across exec (a Python
     # handler is not), and an xdist worker was seen to hand it down: dbt then never saw the SIGINT and finished
     # with exit 0 (three times in a row, 28 Nov 2026). What leaves SIGINT ignored in the worker is not identified.
@@ -278,15 +273,6 @@ def interrupted(
     time.sleep(delay)
     if process.poll() is None:
         process.send_signal(signal.SIGINT)
-    signalled_at = len(lines)
-    for _ in range(2 if again_after else 0):
-        try:
-            process.wait(timeout=again_after)
-            break
-        except subprocess.TimeoutExpired:
-            if any(handled in line for line in lines[signalled_at:]):
-                break
-            process.send_signal(signal.SIGINT)
     process.wait(timeout=300)
     reader.join(timeout=30)
     return process.returncode, "".join(lines)

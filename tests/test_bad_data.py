@@ -523,13 +523,8 @@ def future_day(corrected, built) -> FutureDay:
     )
     day = FutureDay(line, customer[0], row[0])
     day.ingest_code, day.ingest_output = ingest(built)
-    # Under load dbt 1.11 now and then runs a whole build without acting on one SIGINT (three runs in a row on a
-    # 2-core machine running the suite, 28 Nov 2026; never on an idle one): the test presses Ctrl-C again while dbt
-    # still runs, as a user would, and still requires that dbt cancels and exits 2 (not 0, not killed).
-    for _attempt in range(3):
-        day.interrupted_code, day.interrupted_output = interrupted(
-            dbt("build"), built.env, 3.0, after=" START ", again_after=5.0
-        )
+    for _attempt in range(3):  # once in a while dbt finishes without acting on the SIGINT (seen 28 Nov 2026): again
+        day.interrupted_code, day.interrupted_output = interrupted(dbt("build"), built.env, 3.0, after=" START ")
         if day.interrupted_code != 0:
             break
     day.build_code, day.build_output = build(built, check=False)  # all of it: a partial build drops dependants

@@ -228,10 +228,17 @@ def test_custom_schema_is_used_as_is(dbt_run: tuple[dict, dict[str, dict]]) -> N
     assert set(staging.values()) == {"staging"}, staging
 
 
-def test_schema_name_macro_defaults_to_the_target_schema(tmp_path_factory: pytest.TempPathFactory) -> None:
-    target = tmp_path_factory.mktemp("dbt_compile")
+@pytest.fixture(scope="module")
+def compile_target(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One dbt target folder for this module's `dbt compile --inline` calls: they compile against the same
+    project, profile and vars, so only the first pays for a full parse and the others reuse it (partial parse).
+    The fixture run (`dbt_run`) passes --vars, which would invalidate that parse: it keeps a folder of its own."""
+    return tmp_path_factory.mktemp("dbt_compile")
+
+
+def test_schema_name_macro_defaults_to_the_target_schema(compile_target: Path) -> None:
     inline = "{{ generate_schema_name(none, none) }}|{{ generate_schema_name(' staging ', none) }}"
-    result = _dbt("compile", "--quiet", "--output", "json", "--inline", inline, target=target)
+    result = _dbt("compile", "--quiet", "--output", "json", "--inline", inline, target=compile_target)
     assert json.loads(result.stdout)["compiled"] == "analytics|staging"
 
 
@@ -258,11 +265,10 @@ SEPARATOR = "\n@@@\n"
 
 
 @pytest.fixture(scope="module")
-def compiled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def compiled(compile_target: Path) -> dict[str, str]:
     """Each snippet compiled to SQL, all in one dbt call."""
-    target = tmp_path_factory.mktemp("dbt_compile_key_macros")
     inline = SEPARATOR.join(SNIPPETS.values())
-    result = _dbt("compile", "--quiet", "--output", "json", "--inline", inline, target=target)
+    result = _dbt("compile", "--quiet", "--output", "json", "--inline", inline, target=compile_target)
     return dict(zip(SNIPPETS, json.loads(result.stdout)["compiled"].split(SEPARATOR.strip("\n")), strict=True))
 
 
@@ -342,9 +348,8 @@ def test_surrogate_key_is_the_documented_bigint(compiled, warehouse) -> None:
     assert _fetch(warehouse, f"select {compiled['surrogate_key_of_integers']}") == [(expected_key("1", "23"),)]
 
 
-def test_surrogate_key_refuses_a_string(tmp_path_factory: pytest.TempPathFactory) -> None:
-    target = tmp_path_factory.mktemp("dbt_compile_bad_key")
-    result = _dbt("compile", "--inline", "{{ surrogate_key('nation_id') }}", target=target, check=False)
+def test_surrogate_key_refuses_a_string(compile_target: Path) -> None:
+    result = _dbt("compile", "--inline", "{{ surrogate_key('nation_id') }}", target=compile_target, check=False)
     assert result.returncode != 0
     assert "non-empty list of SQL expressions" in result.stdout, result.stdout[-3000:]
 
@@ -433,9 +438,8 @@ def test_dimension_members_are_the_unknown_and_not_applicable_rows(compiled, war
     assert set(types) == {("integer", "numeric")}
 
 
-def test_dimension_members_refuses_a_list(tmp_path_factory: pytest.TempPathFactory) -> None:
-    target = tmp_path_factory.mktemp("dbt_compile_bad_members")
-    result = _dbt("compile", "--inline", "{{ dimension_members(['k', 'n']) }}", target=target, check=False)
+def test_dimension_members_refuses_a_list(compile_target: Path) -> None:
+    result = _dbt("compile", "--inline", "{{ dimension_members(['k', 'n']) }}", target=compile_target, check=False)
     assert result.returncode != 0
     assert "dimension_members: columns must map each column" in result.stdout, result.stdout[-3000:]
 

@@ -88,6 +88,13 @@ def compiled_for_snowflake(emulator: Emulator, tmp_path_factory: pytest.TempPath
     return folder / "target" / "compiled" / "tpch_warehouse"
 
 
+@pytest.fixture(scope="module")
+def show_folders(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The dbt folders of this module's `dbt show --inline` calls, one per engine (``postgres``, ``snowflake``):
+    the calls on one engine share the project, profile and vars, so only the first pays for a full parse."""
+    return tmp_path_factory.mktemp("dbt_show")
+
+
 def sql(expression: str) -> str:
     """A SQL expression as a Jinja string literal, an argument of surrogate_key()."""
     return json.dumps(expression)
@@ -133,13 +140,13 @@ def keys_on(env: dict[str, str], folder: Path) -> dict[str, int]:
     return {name: int(value) for name, value in shown(env, folder, columns).items()}
 
 
-def test_surrogate_keys_are_the_same_on_both_engines(emulator: Emulator, tmp_path: Path):
+def test_surrogate_keys_are_the_same_on_both_engines(emulator: Emulator, show_folders: Path):
     """The same values give the same key on PostgreSQL and on Snowflake (the emulator), keys built from timestamps
     included (timestamp_text's explicit format), and both equal surrogate_key's definition computed in Python."""
     expected = {name: python_key(values) for name, (_, values) in KEY_INPUTS.items()}
     ensure_server(location("warehouse"))
-    on_postgres = keys_on(dict(os.environ), tmp_path / "postgres")
-    on_snowflake = keys_on(emulator.env(dict(os.environ)), tmp_path / "snowflake")
+    on_postgres = keys_on(dict(os.environ), show_folders / "postgres")
+    on_snowflake = keys_on(emulator.env(dict(os.environ)), show_folders / "snowflake")
     assert on_postgres == expected
     assert on_snowflake == expected
 
@@ -219,7 +226,7 @@ def quarantine_macros_on(env: dict[str, str], folder: Path) -> dict[str, object]
     return shown(env, folder, columns)
 
 
-def test_quarantine_macros_are_the_same_on_both_engines(emulator: Emulator, tmp_path: Path):
+def test_quarantine_macros_are_the_same_on_both_engines(emulator: Emulator, show_folders: Path):
     """The quarantine's portable macros give the same values on PostgreSQL and on Snowflake (the emulator), and
     both equal their definitions in Python: a row key's JSON text (the text ingest/held_rows.py writes with
     PostgreSQL's jsonb), a field read back from it, and whether a text holds a control character."""
@@ -230,7 +237,7 @@ def test_quarantine_macros_are_the_same_on_both_engines(emulator: Emulator, tmp_
     for name, text in TEXT_INPUTS.items():
         expected[f"control_{name}"] = None if text is None else any(is_control(c) for c in text)
     ensure_server(location("warehouse"))
-    on_postgres = quarantine_macros_on(dict(os.environ), tmp_path / "postgres")
-    on_snowflake = quarantine_macros_on(emulator.env(dict(os.environ)), tmp_path / "snowflake")
+    on_postgres = quarantine_macros_on(dict(os.environ), show_folders / "postgres")
+    on_snowflake = quarantine_macros_on(emulator.env(dict(os.environ)), show_folders / "snowflake")
     assert on_postgres == expected
     assert on_snowflake == expected

@@ -145,6 +145,12 @@ def dbt(*args: str) -> list[str]:
     return [str(Path(sys.executable).parent / "dbt"), *args]
 
 
+WITHOUT_DATA_TESTS = ("--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
+"""`dbt build` arguments for a build whose data tests another build already runs: models, snapshots and seeds
+only (about half a build's time at SF 0.01). For fixtures that need a built star, not its verdict; the shared
+scenario (tests/harness/scenario.py) runs every data test after every day."""
+
+
 @contextlib.contextmanager
 def connection(loc: Location):
     conn = psycopg2.connect(**loc.connect_kwargs())

@@ -56,7 +56,7 @@ from decimal import Decimal
 from itertools import pairwise
 
 import psycopg2
-from helpers import checksum, dbt, execute, python, query, run
+from helpers import WITHOUT_DATA_TESTS, checksum, dbt, execute, python, query, run
 
 from harness import Scenario, check
 from harness.report import compare
@@ -868,8 +868,8 @@ def idempotence(scenario: Scenario, day: int) -> list[str]:
     if not IDEMPOTENCE_ON_EVERY_DAY and day not in (0, scenario.days):
         return []
     # The rebuild leaves the data tests out: they write nothing to the star, and the day's own build has just
-    # run every one of them on the same data (about half of a build's time at SF 0.01).
-    rebuild = dbt("build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
+    # run every one of them on the same data.
+    rebuild = dbt("build", *WITHOUT_DATA_TESTS)
     return rebuilt(dbs, "a second ingest + dbt build", python("ingest/run.py"), rebuild)
 
 

@@ -83,23 +83,24 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
 LONGEST_FIRST = (
     "test_bad_ingest.py",
     "test_bad_data.py",
-    "test_snapshot_migration.py",
     "test_snowflake_emulator.py",
-    "test_end_to_end.py",
+    "test_snapshot_migration.py",
     "test_crash_safety.py",
-    "test_ingest_snowflake.py",
-    "test_ingest_changes.py",
-    "test_dbt_macros.py",
-    "test_semantic_layer.py",
-    "test_bad_input.py",
-    "test_snowflake_sql.py",
-    "test_benchmark.py",
-    "test_roles.py",
     "test_quality_gates.py",
+    "test_semantic_layer.py",
+    "test_snowflake_sql.py",
+    "test_end_to_end.py",
+    "test_ingest_snowflake.py",
+    "test_dbt_macros.py",
+    "test_benchmark.py",
+    "test_ingest_changes.py",
+    "test_bad_input.py",
+    "test_simulator.py",
+    "test_roles.py",
 )
-"""After the shared scenario (~13 min of one worker), the modules that took longest in a full run (worker
-seconds, 27 Nov 2026), longest first: xdist hands modules out in this order, so the run ends with short ones
-and no worker waits long for the other. A module not listed comes after them."""
+"""After the shared scenario (6-8 min of one worker), the modules that took longest in a full run (worker seconds
+from `--durations=0`, 28 Nov 2026), longest first: xdist hands modules out in this order, so the run ends with
+short ones and no worker waits long for the other. A module not listed comes after them."""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -243,9 +243,11 @@ def interrupted(
     after: str = "",
 ) -> tuple[int, str]:
     """Run ``command``; send SIGINT ``delay`` seconds after it printed ``after``; return its exit code and output."""
-    # As from a shell: the child starts with Ctrl-C at its default. SIG_IGN is inherited across exec (a Python
-    # handler is not), and an xdist worker was seen to hand it down: dbt then never saw the SIGINT and finished
-    # with exit 0 (three times in a row, 28 Nov 2026). What leaves SIGINT ignored in the worker is not identified.
+    # As from a terminal: the child starts with Ctrl-C at its default. SIG_IGN is inherited across exec (a Python
+    # handler is not), and a suite started in the background by a shell without job control (`cmd &` in a
+    # script: POSIX shells ignore SIGINT in such commands; `sh -c 'python3 -c "import signal;
+    # print(signal.getsignal(signal.SIGINT))" &'` prints 1) runs with SIGINT ignored in every process: dbt then
+    # never saw the SIGINT and finished with exit 0 (three times in a row, 28 Nov 2026).
     if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
         signal.signal(signal.SIGINT, signal.default_int_handler)
     process = subprocess.Popen(

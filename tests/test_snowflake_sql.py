@@ -90,8 +90,7 @@ def compiled_for_snowflake(emulator: Emulator, tmp_path_factory: pytest.TempPath
 
 @pytest.fixture(scope="module")
 def show_folders(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The dbt folders of this module's `dbt show --inline` calls, one per engine (``postgres``, ``snowflake``):
-    the calls on one engine share the project, profile and vars, so only the first pays for a full parse."""
+    """The dbt folders of this module's `dbt show --inline` calls, one per engine (``postgres``, ``snowflake``)."""
     return tmp_path_factory.mktemp("dbt_show")
 
 
@@ -133,20 +132,29 @@ def shown(env: dict[str, str], folder: Path, columns: dict[str, str]) -> dict[st
     return {name.lower(): value for name, value in row.items()}
 
 
-def keys_on(env: dict[str, str], folder: Path) -> dict[str, int]:
-    columns = {
+def key_columns() -> dict[str, str]:
+    return {
         name: f"{{{{ surrogate_key([{', '.join(expressions)}]) }}}}" for name, (expressions, _) in KEY_INPUTS.items()
     }
-    return {name: int(value) for name, value in shown(env, folder, columns).items()}
 
 
-def test_surrogate_keys_are_the_same_on_both_engines(emulator: Emulator, show_folders: Path):
+@pytest.fixture(scope="module")
+def evaluated(emulator: Emulator, show_folders: Path) -> dict[str, dict[str, object]]:
+    """Every expression this module compares between the engines (surrogate keys, quarantine macros), evaluated
+    in one `dbt show` per engine: each call pays for a dbt start and its connection (9-23 s of CPU)."""
+    ensure_server(location("warehouse"))
+    columns = key_columns() | quarantine_columns()
+    return {
+        "postgres": shown(dict(os.environ), show_folders / "postgres", columns),
+        "snowflake": shown(emulator.env(dict(os.environ)), show_folders / "snowflake", columns),
+    }
+
+
+def test_surrogate_keys_are_the_same_on_both_engines(evaluated: dict[str, dict[str, object]]):
     """The same values give the same key on PostgreSQL and on Snowflake (the emulator), keys built from timestamps
     included (timestamp_text's explicit format), and both equal surrogate_key's definition computed in Python."""
     expected = {name: python_key(values) for name, (_, values) in KEY_INPUTS.items()}
-    ensure_server(location("warehouse"))
-    on_postgres = keys_on(dict(os.environ), show_folders / "postgres")
-    on_snowflake = keys_on(emulator.env(dict(os.environ)), show_folders / "snowflake")
+    on_postgres, on_snowflake = ({name: int(row[name]) for name in KEY_INPUTS} for row in evaluated.values())
     assert on_postgres == expected
     assert on_snowflake == expected
 
@@ -212,7 +220,7 @@ def text_sql(text: str | None) -> str:
     return " || ".join(parts)
 
 
-def quarantine_macros_on(env: dict[str, str], folder: Path) -> dict[str, object]:
+def quarantine_columns() -> dict[str, str]:
     columns = {}
     for name, pairs in JSON_INPUTS.items():
         listed = ", ".join(
@@ -223,10 +231,10 @@ def quarantine_macros_on(env: dict[str, str], folder: Path) -> dict[str, object]
         columns[f"field_{name}"] = f"{{{{ json_integer_field(json_object_text([{listed}]), {sql(first)}) }}}}"
     for name, text in TEXT_INPUTS.items():
         columns[f"control_{name}"] = f"{{{{ has_control_characters({sql(text_sql(text))}) }}}}"
-    return shown(env, folder, columns)
+    return columns
 
 
-def test_quarantine_macros_are_the_same_on_both_engines(emulator: Emulator, show_folders: Path):
+def test_quarantine_macros_are_the_same_on_both_engines(evaluated: dict[str, dict[str, object]]):
     """The quarantine's portable macros give the same values on PostgreSQL and on Snowflake (the emulator), and
     both equal their definitions in Python: a row key's JSON text (the text ingest/held_rows.py writes with
     PostgreSQL's jsonb), a field read back from it, and whether a text holds a control character."""
@@ -236,8 +244,6 @@ def test_quarantine_macros_are_the_same_on_both_engines(emulator: Emulator, show
         expected[f"field_{name}"] = pairs[0][1]
     for name, text in TEXT_INPUTS.items():
         expected[f"control_{name}"] = None if text is None else any(is_control(c) for c in text)
-    ensure_server(location("warehouse"))
-    on_postgres = quarantine_macros_on(dict(os.environ), show_folders / "postgres")
-    on_snowflake = quarantine_macros_on(emulator.env(dict(os.environ)), show_folders / "snowflake")
+    on_postgres, on_snowflake = ({name: row[name] for name in expected} for row in evaluated.values())
     assert on_postgres == expected
     assert on_snowflake == expected

@@ -1,7 +1,8 @@
 {#-
     The transaction fact: one row per live order line, incremental (merge on order_id, line_number). How an
     incremental run chooses its lines, and how deleted and quarantined lines leave, is documented in
-    fct_order_lines.yml.
+    fct_order_lines.yml. The index on order_date_key serves the queries that pick a few days (SSB Q1.2, Q1.3
+    through ssb.lineorder: at SF 1 0.24 s and 0.07 s with it, 1.4 s and 1.2 s without).
 -#}
 {{
     config(
@@ -11,6 +12,7 @@
         on_schema_change='fail',
         indexes=[
             {'columns': ['part_key']},
+            {'columns': ['order_date_key']},
             {'columns': ['loaded_at']},
         ],
         post_hook=[

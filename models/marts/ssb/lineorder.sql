@@ -5,7 +5,7 @@
     One select, without the import CTEs the other models use, on purpose: PostgreSQL does not pull a view whose
     query has a WITH clause up into the query that reads it, so every SSB query joined its dimensions to an
     opaque subquery of all 6 M lines at SF 1, and no join could reach the fact's indexes. Flat, the planner joins
-    through them (fct_order_lines' order_date_key, part_key): at SF 1 the 13 SSB queries took 9.8 s instead of
+    through them (fct_order_lines' order_date_key, part_key): at SF 1 the 13 SSB queries took 9.9 s instead of
     22 s (Q1.3 1.23 s -> 0.07 s), side by side on the same warehouse.
 
     The dimension keys are the star's surrogate keys, so lo_custkey, lo_partkey and lo_suppkey point at the

@@ -139,20 +139,16 @@ def admin(loc: Location) -> Location:
     return replace(loc, user=EMBEDDED_SUPERUSER, password="")
 
 
-_provisioned: set[tuple[int, str]] = set()
-
-
 def provision(loc: Location) -> None:
     """On the embedded server: create the roles, grant them in ``loc``'s database and hand them what they own.
 
-    Runs as the superuser, once per process and database. Schemas an older version of the project created as
+    Runs as the superuser, once per process and database: its one caller, db.ensure_database, remembers the
+    databases it has ensured. Schemas an older version of the project created as
     the superuser (raw_tpch, the dbt schemas) are handed to their role, with everything in them, so an
     existing warehouse keeps working. What another user owns stays theirs (a loader of your own, given the
     loader's grants, owns raw_tpch instead of ``tpch_loader``).
     """
     if not loc.embedded or loc.side != "warehouse" or loc.dbname == "postgres":
-        return
-    if (loc.port, loc.dbname) in _provisioned:
         return
     with contextlib.closing(psycopg2.connect(**admin(loc).connect_kwargs())) as conn:
         conn.autocommit = True
@@ -169,7 +165,6 @@ def provision(loc: Location) -> None:
                 cur.execute(sql.SQL("alter database {} set timezone to 'UTC'").format(sql.Identifier(loc.dbname)))
             finally:
                 cur.execute("select pg_advisory_unlock(hashtext('tpch_warehouse roles'))")
-    _provisioned.add((loc.port, loc.dbname))
 
 
 def _hand_over(cur: psycopg2.extensions.cursor, schema: str, role: str) -> None:

@@ -257,7 +257,17 @@ def _copy_out(url: str, query: str) -> Iterator[pa.RecordBatchReader]:
         AdbcStatement(conn) as statement,
     ):
         statement.set_sql_query(query)
-        stream, _ = _lib._blocking_call(statement.execute_query, (), {}, statement.cancel)
+        cancelled = threading.Event()
+
+        def cancel() -> None:
+            cancelled.set()
+            statement.cancel()
+
+        stream, _ = _lib._blocking_call(statement.execute_query, (), {}, cancel)
+        if cancelled.is_set():
+            # A Ctrl-C reached the driver's handler as the query was ending: the cancel came too late to fail the
+            # query, and the interrupt would be lost (the run went on to exit 0). It is the interrupt it was.
+            raise KeyboardInterrupt
         with _reader.AdbcRecordBatchReader._import_from_c(stream.address) as reader:
             yield reader
 

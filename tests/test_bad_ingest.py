@@ -436,10 +436,12 @@ def test_a_full_disk(landed, tmp_path):
 
 @pytest.mark.parametrize(
     ("after", "delay"),
-    # 6 s after the start: in the extract. 1 s after the extract's report: in the load (a fixed 14 s, meant for it,
-    # came after the end of a run once one extract read every table).
-    [("", 6.0), ("  extracted ", 1.0)],
-    ids=["6.0", "extracted+1.0"],
+    # 1.5 s after the run's first line ("ingesting 8 table(s) ..."): in the extract, which at SF 0.01 runs from about
+    # 0.6 to 2.8 s after that line (6 s after it, once right, came after the end of a run on a faster machine, 28
+    # Nov 2026). 1 s after the extract's report: in the load (a fixed 14 s, meant for it, came after the end of a
+    # run once one extract read every table).
+    [("ingesting ", 1.5), ("  extracted ", 1.0)],
+    ids=["ingesting+1.5", "extracted+1.0"],
 )
 def test_ctrl_c_during_ingest(landed, after, delay):
     code, output = interrupted(python("ingest/run.py", "--full-refresh"), landed.env, delay, after=after)

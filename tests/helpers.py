@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import signal
 import subprocess
 import sys
+import tempfile
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -112,16 +116,90 @@ def run(
     check: bool = True,
     timeout: float = 900,
 ) -> subprocess.CompletedProcess[str]:
-    """Run one of the project's commands from the repository root; on an unexpected failure show its output."""
-    result = subprocess.run(
-        list(command), cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False
-    )
+    """Run one of the project's commands from the repository root; on an unexpected failure show its output.
+
+    ``dbt ...`` and ``python script.py ...`` run as forks of tests/forkserver.py (dbt and dlt already imported:
+    its docstring says what that changes and what not); anything else, or every command with FORKSERVER=0, as a
+    new process."""
+    forked = _forkserver_kind(command)
+    if forked:
+        result = _FORKSERVERS.setdefault(forked, _ForkServer(forked)).run(command, env, timeout)
+    else:
+        result = subprocess.run(
+            list(command), cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False
+        )
     if check and result.returncode != 0:
         raise AssertionError(
             f"{' '.join(command)} exited {result.returncode}\n--- stdout ---\n{result.stdout[-6000:]}"
             f"\n--- stderr ---\n{result.stderr[-6000:]}"
         )
     return result
+
+
+def _forkserver_kind(command: Sequence[str]) -> str | None:
+    if os.environ.get("FORKSERVER") == "0" or not command:
+        return None
+    if command[0] == str(Path(sys.executable).parent / "dbt"):
+        return "dbt"
+    if command[0] == sys.executable and len(command) > 1 and command[1].endswith(".py"):
+        return "script"
+    return None
+
+
+class _ForkServer:
+    """This process's tests/forkserver.py for ``kind``, started at the first command that runs through it."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.process: subprocess.Popen[str] | None = None
+        self.lock = threading.Lock()
+
+    def _answer(self) -> dict:
+        assert self.process is not None and self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line:
+            self.process = None
+            raise RuntimeError("tests/forkserver.py ended unexpectedly (its stderr is the test's stderr)")
+        return json.loads(line)
+
+    def run(self, command: Sequence[str], env: dict[str, str], timeout: float) -> subprocess.CompletedProcess[str]:
+        with self.lock, tempfile.TemporaryDirectory(prefix="forked_") as folder:
+            if self.process is None or self.process.poll() is not None:
+                self.process = subprocess.Popen(
+                    [sys.executable, str(Path(__file__).with_name("forkserver.py")), self.kind],
+                    cwd=ROOT,
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    text=True,
+                )
+                self._answer()  # {"ready": true}
+            assert self.process.stdin is not None
+            out, err = Path(folder) / "stdout", Path(folder) / "stderr"
+            argv = list(command) if self.kind == "dbt" else list(command[1:])
+            request = {"kind": self.kind, "argv": argv, "env": env, "cwd": str(ROOT)}
+            self.process.stdin.write(json.dumps({**request, "stdout": str(out), "stderr": str(err)}) + "\n")
+            self.process.stdin.flush()
+            pid = self._answer()["pid"]
+            timed_out = threading.Event()
+            timer = threading.Timer(timeout, _kill, (pid, timed_out))
+            timer.start()
+            try:
+                returncode = self._answer()["returncode"]
+            finally:
+                timer.cancel()
+            stdout, stderr = out.read_text(errors="replace"), err.read_text(errors="replace")
+            if timed_out.is_set():
+                raise subprocess.TimeoutExpired(list(command), timeout, stdout, stderr)
+            return subprocess.CompletedProcess(list(command), returncode, stdout, stderr)
+
+
+def _kill(pid: int, timed_out: threading.Event) -> None:
+    timed_out.set()
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+
+
+_FORKSERVERS: dict[str, _ForkServer] = {}
 
 
 def python(*args: str) -> list[str]:

@@ -17,7 +17,6 @@ import hashlib
 import json
 import os
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
@@ -26,6 +25,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 import yaml
+from helpers import dbt, run
 from psycopg2 import sql
 
 from ingest import roles
@@ -113,18 +113,7 @@ GENERIC_TESTS = (
 
 def _dbt(*args: str, target: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, DBT_TARGET_PATH=str(target / "target"), DBT_LOG_PATH=str(target / "logs"))
-    result = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    if check and result.returncode != 0:
-        raise AssertionError(f"dbt {' '.join(args)} exited {result.returncode}:\n{result.stdout[-6000:]}")
-    return result
+    return run(dbt(*args), env, check=check, timeout=300)
 
 
 @pytest.fixture(scope="module")

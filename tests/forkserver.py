@@ -17,8 +17,8 @@ The tests that interrupt or kill a command (Ctrl-C, SIGKILL, a full disk) start 
 (``helpers.start_ingest``, ``breakage.py``), and ``FORKSERVER=0`` runs every command as a new interpreter.
 
 ``python tests/forkserver.py dbt|script``. Protocol: one JSON request per line on stdin ({"kind", "argv", "env",
-"cwd", "stdout", "stderr"}); the server answers with a line {"pid"} when the command starts and {"returncode"}
-when it ends.
+"cwd", "stdout", "stderr"}); the server answers with a line {"pid"} when the command starts and {"returncode", "cpu"}
+when it ends (the command's CPU seconds: TESTS_COMMAND_LOG=file makes tests/helpers.py write them there).
 """
 
 from __future__ import annotations
@@ -147,8 +147,9 @@ def main() -> None:
             _child(request)
         answers.write(json.dumps({"pid": pid}) + "\n")
         answers.flush()
-        _, status = os.waitpid(pid, 0)
-        answers.write(json.dumps({"returncode": os.waitstatus_to_exitcode(status)}) + "\n")
+        _, status, usage = os.wait4(pid, 0)
+        cpu = round(usage.ru_utime + usage.ru_stime, 2)
+        answers.write(json.dumps({"returncode": os.waitstatus_to_exitcode(status), "cpu": cpu}) + "\n")
         answers.flush()
 
 

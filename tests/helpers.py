@@ -184,9 +184,13 @@ class _ForkServer:
             timer = threading.Timer(timeout, _kill, (pid, timed_out))
             timer.start()
             try:
-                returncode = self._answer()["returncode"]
+                answer = self._answer()
             finally:
                 timer.cancel()
+            returncode = answer["returncode"]
+            if os.environ.get("TESTS_COMMAND_LOG"):  # where the suite's CPU goes, command by command
+                with open(os.environ["TESTS_COMMAND_LOG"], "a") as log:
+                    log.write(json.dumps({"cpu": answer["cpu"], "command": argv[:4]}) + "\n")
             stdout, stderr = out.read_text(errors="replace"), err.read_text(errors="replace")
             if timed_out.is_set():
                 raise subprocess.TimeoutExpired(list(command), timeout, stdout, stderr)

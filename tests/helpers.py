@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -122,9 +123,8 @@ def run(
     its docstring says what that changes and what not); anything else, or every command with FORKSERVER=0, as a
     new process."""
     forked = _forkserver_kind(command)
-    if forked:
-        result = _FORKSERVERS.setdefault(forked, _ForkServer(forked)).run(command, env, timeout)
-    else:
+    result = _FORKSERVERS.setdefault(forked, _ForkServer(forked)).run(command, env, timeout) if forked else None
+    if result is None:
         result = subprocess.run(
             list(command), cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False
         )
@@ -153,17 +153,25 @@ class _ForkServer:
         self.kind = kind
         self.process: subprocess.Popen[str] | None = None
         self.lock = threading.Lock()
+        self.unusable = False
 
     def _answer(self) -> dict:
         assert self.process is not None and self.process.stdout is not None
         line = self.process.stdout.readline()
         if not line:
-            self.process = None
+            process, self.process = self.process, None
+            with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+                process.communicate(timeout=10)  # closes its pipes, reaps it
             raise RuntimeError("tests/forkserver.py ended unexpectedly (its stderr is the test's stderr)")
         return json.loads(line)
 
-    def run(self, command: Sequence[str], env: dict[str, str], timeout: float) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, command: Sequence[str], env: dict[str, str], timeout: float
+    ) -> subprocess.CompletedProcess[str] | None:
+        """The command's result; None when the server cannot start (the caller then starts a new process)."""
         with self.lock, tempfile.TemporaryDirectory(prefix="forked_") as folder:
+            if self.unusable:
+                return None
             if self.process is None or self.process.poll() is not None:
                 self.process = subprocess.Popen(
                     [sys.executable, str(Path(__file__).with_name("forkserver.py")), self.kind],
@@ -172,7 +180,16 @@ class _ForkServer:
                     stdout=subprocess.PIPE,
                     text=True,
                 )
-                self._answer()  # {"ready": true}
+                try:
+                    self._answer()  # {"ready": true}
+                except RuntimeError:
+                    self.unusable = True
+                    warnings.warn(
+                        f"tests/forkserver.py {self.kind} did not start (its stderr says why): this worker runs "
+                        f"its {self.kind} commands as new interpreters, slower but the same",
+                        stacklevel=3,
+                    )
+                    return None
             assert self.process.stdin is not None
             out, err = Path(folder) / "stdout", Path(folder) / "stderr"
             argv = list(command) if self.kind == "dbt" else list(command[1:])

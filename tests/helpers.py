@@ -122,8 +122,9 @@ def run(
     ``dbt ...`` and ``python script.py ...`` run as forks of tests/forkserver.py (dbt and dlt already imported:
     its docstring says what that changes and what not); anything else, or every command with FORKSERVER=0, as a
     new process."""
-    forked = _forkserver_kind(command)
-    result = _FORKSERVERS.setdefault(forked, _ForkServer(forked)).run(command, env, timeout) if forked else None
+    kind = _forkserver_kind(command)
+    server = _FORKSERVERS.setdefault(kind, _ForkServer(kind)) if kind else None
+    result = server.run(command, env, timeout) if server and server.started() else None
     if result is None:
         result = subprocess.run(
             list(command), cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False
@@ -165,13 +166,11 @@ class _ForkServer:
             raise RuntimeError("tests/forkserver.py ended unexpectedly (its stderr is the test's stderr)")
         return json.loads(line)
 
-    def run(
-        self, command: Sequence[str], env: dict[str, str], timeout: float
-    ) -> subprocess.CompletedProcess[str] | None:
-        """The command's result; None when the server cannot start (the caller then starts a new process)."""
-        with self.lock, tempfile.TemporaryDirectory(prefix="forked_") as folder:
+    def started(self) -> bool:
+        """Whether the server runs (started now if need be); False, with a warning, when it cannot start."""
+        with self.lock:
             if self.unusable:
-                return None
+                return False
             if self.process is None or self.process.poll() is not None:
                 self.process = subprocess.Popen(
                     [sys.executable, str(Path(__file__).with_name("forkserver.py")), self.kind],
@@ -189,12 +188,15 @@ class _ForkServer:
                         f"its {self.kind} commands as new interpreters, slower but the same",
                         stacklevel=3,
                     )
-                    return None
-            assert self.process.stdin is not None
+            return not self.unusable
+
+    def run(self, command: Sequence[str], env: dict[str, str], timeout: float) -> subprocess.CompletedProcess[str]:
+        with self.lock, tempfile.TemporaryDirectory(prefix="forked_") as folder:
+            assert self.process is not None and self.process.stdin is not None
             out, err = Path(folder) / "stdout", Path(folder) / "stderr"
             argv = list(command) if self.kind == "dbt" else list(command[1:])
-            request = {"kind": self.kind, "argv": argv, "env": env, "cwd": str(ROOT)}
-            self.process.stdin.write(json.dumps({**request, "stdout": str(out), "stderr": str(err)}) + "\n")
+            request = {"argv": argv, "env": env, "cwd": str(ROOT), "stdout": str(out), "stderr": str(err)}
+            self.process.stdin.write(json.dumps(request) + "\n")
             self.process.stdin.flush()
             pid = self._answer()["pid"]
             timed_out = threading.Event()

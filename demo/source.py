@@ -72,7 +72,11 @@ DEMO_TABLES: dict[str, str] = {
 
 
 def _generate(scale_factor: float, folder: Path) -> None:
-    command = ["tpchgen-cli", "csv", "-s", str(scale_factor), "-o", str(folder)]
+    # The venv's own tool first: `.venv/bin/python demo/source.py` without the venv activated has no
+    # .venv/bin on PATH.
+    beside = Path(sys.executable).parent / "tpchgen-cli"
+    tool = str(beside) if beside.exists() else "tpchgen-cli"
+    command = [tool, "csv", "-s", str(scale_factor), "-o", str(folder)]
     try:
         subprocess.run(command, check=True, capture_output=True, text=True)
     except FileNotFoundError:

@@ -12,12 +12,13 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import time
 
 import pytest
-from helpers import PRIMARY_KEYS, python, query, raw_vs_source, run, start_ingest
+from helpers import PRIMARY_KEYS, execute, python, query, raw_vs_source, run, start_ingest
 
 from ingest.config import RAW_SCHEMA, STATE_DIR, TABLES
 
@@ -129,3 +130,29 @@ def test_a_kill_between_normalize_commit_and_cleanup_is_mended(landed):
     assert f"dropping the extracted copy of package {committed[-1].name}" in output, output
     assert not stale.exists()
     assert_raw_is_the_truth(landed, "after mending an interrupted normalize")
+
+
+def test_rows_a_resumed_full_load_copied_twice_are_removed(landed):
+    """A full load copies its files straight into the raw tables it creates (no merge), which have no unique
+    index until the load ends: a package resumed after a kill between a file's COPY and dlt's record of it
+    copies that file again, and its rows are there twice. Recreated here (the index dropped, rows copied a
+    second time): the next run's index build keeps one row of each key, says how many it removed, and raw is
+    the truth again."""
+    execute(landed.warehouse, f"drop index {RAW_SCHEMA}.lineitem__primary_key")
+    copied = execute(
+        landed.warehouse,
+        f"insert into {RAW_SCHEMA}.lineitem select * from {RAW_SCHEMA}.lineitem where l_orderkey <= 600",
+    )
+    assert copied > 0
+    result = run(python("ingest/run.py"), landed.env)
+    output = result.stdout + result.stderr
+    assert re.search(
+        rf"removed {copied:,} row\(s\) a resumed load had copied a second time into {RAW_SCHEMA}.lineitem", output
+    ), output
+    assert_raw_is_the_truth(landed, "after removing the rows copied twice")
+    (unique,) = query(
+        landed.warehouse,
+        "select count(*) from pg_index where indisunique and indexrelid = to_regclass(%s)",
+        (f"{RAW_SCHEMA}.lineitem__primary_key",),
+    )[0]
+    assert unique == 1, "the unique index on raw_tpch.lineitem's key was not built again"

@@ -82,6 +82,18 @@ def test_staging_equals_source(built, table):
     assert staging == source, f"{table}: source has {source[0]} rows (md5 {source[1]}), staging {staging}"
 
 
+def test_raw_rows_carry_dlt_load_ids_and_distinct_row_ids(built):
+    """``_dlt_id`` is drawn at extraction (ingest/pipeline.py), not by dlt's normalize: one per row, all distinct;
+    ``_dlt_load_id`` is a dlt load id (epoch seconds as text) on every row."""
+    for table in TABLES:
+        ((rows, ids, distinct, load_ids),) = query(
+            built[0].warehouse,
+            f"select count(*), count(_dlt_id), count(distinct _dlt_id), "
+            f"count(*) filter (where _dlt_load_id ~ '^[0-9]+[.][0-9]+$') from {RAW_SCHEMA}.{table}",
+        )
+        assert rows > 0 and rows == ids == distinct == load_ids, (table, rows, ids, distinct, load_ids)
+
+
 def test_raw_has_unique_index_on_primary_key(built):
     dbs, _, _ = built
     rows = query(

@@ -425,8 +425,11 @@ def released_resource(
         write_disposition={"disposition": "merge", "strategy": "delete-insert"},
         table_adapter_callback=_all_nullable,
     )
-    resource.apply_hints(table_name=table)
-    return resource.with_name(f"{table}__released").add_map(_with_deleted_at).add_map(_with_dlt_columns)
+    # Named as the table's own resource: dlt attributes a table to the last resource that wrote it, and a full
+    # refresh (``refresh="drop_data"``) empties the tables of the refreshed resource only. Under a name of its
+    # own, a release made the table this resource's, and the next full refresh of the table emptied nothing.
+    # Having no cursor, this resource neither reads nor changes the table resource's cursor.
+    return resource.with_name(table).add_map(_with_deleted_at).add_map(_with_dlt_columns)
 
 
 def delete_log_resource(source: Location) -> DltResource:
@@ -847,6 +850,8 @@ def _extract_group(
 
         return add
 
+    if refresh:
+        _attribute_to_own_resource(pipeline, group)
     with reflected_source(source, group) as reflected:
         _extract(
             pipeline,
@@ -870,6 +875,22 @@ def _extract_group(
             outcome.extract_seconds,
             f"{rate:,.0f}",
         )
+
+
+def _attribute_to_own_resource(pipeline: dlt.Pipeline, tables: list[str]) -> None:
+    """Give each raw table back to the resource of its name in the pipeline's schema, before a full refresh.
+
+    A full refresh (``refresh="drop_data"``) empties the tables dlt attributes to the refreshed resources, and
+    dlt attributes a table to the last resource that wrote it. Held rows were once released by a resource
+    named ``<table>__released``: a table it last wrote was not emptied by its next full refresh (its rows
+    were merged over, rows gone from the source stayed). The extract clones the schema changed here.
+    """
+    if not pipeline.default_schema_name:
+        return
+    schema_tables = pipeline.default_schema.tables
+    for table in tables:
+        if table in schema_tables and schema_tables[table].get("resource", table) != table:
+            schema_tables[table]["resource"] = table
 
 
 def compare_counts(source: Location, warehouse: Location, tables: list[str], clock: held_rows.Clock) -> None:

@@ -44,6 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+import ingest  # noqa: E402, F401, I001 - first: without the project's packages it says how to get them
 import psycopg2  # noqa: E402
 import star_benchmark  # noqa: E402
 from psycopg2 import sql  # noqa: E402

@@ -41,6 +41,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import ingest  # noqa: F401, I001 - first: without the project's packages it says how to get them
 import psycopg2
 
 from demo import simulator, truth_log

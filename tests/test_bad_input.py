@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 
 import psycopg2
 import pytest
-from helpers import PRIMARY_KEYS, STAGING_COLUMNS, checksum, execute, python, query, run
+from helpers import PRIMARY_KEYS, ROOT, STAGING_COLUMNS, checksum, execute, python, query, run
 
 from ingest.config import RAW_SCHEMA, TABLES
 
@@ -135,3 +137,14 @@ def test_dbt_says_how_to_start_the_embedded_server_when_it_is_not_running(landed
     assert result.returncode != 0, output
     assert f"port {port} failed" in output, output
     assert "Start it with `python ingest/db.py start`" in output, output
+
+
+@pytest.mark.parametrize("script", ["ingest/run.py", "demo/source.py", "benchmarks/run.py"])
+def test_a_python_without_the_packages_is_told_how_to_get_them(script):
+    """``python -S`` sees no site-packages: as a Python the project was never installed into."""
+    result = subprocess.run(
+        [sys.executable, "-S", script, "--help"], cwd=ROOT, capture_output=True, text=True, check=False, timeout=60
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "Traceback" not in output and "python3 quickstart.py" in output, output

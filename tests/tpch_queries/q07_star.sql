@@ -1,5 +1,7 @@
 -- TPC-H Q7 over the star: the volume is the line's net_revenue; the nations are where the supplier and the
 -- customer are NOW (current_geography_key, type 6), as the source reads them; only members that still exist.
+-- The ship dates are a range of ship_date_key (dim_date.date_key is the day as yyyymmdd, in the order of the
+-- days; the special members are negative, outside any range), which reaches the fact's BRIN index on it.
 select
     supplier_nation.nation_name as supp_nation,
     customer_nation.nation_name as cust_nation,
@@ -21,7 +23,7 @@ where
         (supplier_nation.nation_name = 'FRANCE' and customer_nation.nation_name = 'GERMANY')
         or (supplier_nation.nation_name = 'GERMANY' and customer_nation.nation_name = 'FRANCE')
     )
-    and ship_date.date_day between date '1995-01-01' and date '1996-12-31'
+    and lines.ship_date_key between 19950101 and 19961231
     and exists (
         select from dim_customer as live
         where live.customer_id = customer.customer_id and live.is_current and not live.is_deleted

@@ -3,6 +3,10 @@
 -- segment at order time), and keeps only customers that still exist (the source's inner join drops the orders
 -- of a deleted customer; the star keeps them, pointing at the version valid when they were placed).
 -- The revenue is the lines' net_revenue; o_shippriority is the order's ship_priority, kept on fct_orders.
+-- The dates are ranges of the lines' own order and ship date keys (dim_date.date_key is the day as yyyymmdd, in
+-- the order of the days; the special members are negative, so an unshipped line is not after the date): the
+-- fact is written in order-date order, so its order_date_key b-tree and ship_date_key BRIN together read only
+-- the orders of the last ~4 months before the date (an order's lines ship within 121 days of it).
 select
     orders.order_id as l_orderkey,
     sum(lines.net_revenue) as revenue,
@@ -15,16 +19,14 @@ inner join dim_customer as customer
     on orders.customer_key = customer.customer_key
 inner join fct_order_lines as lines
     on orders.order_id = lines.order_id
-inner join dim_date as ship_date
-    on lines.ship_date_key = ship_date.date_key
 where
     customer.current_market_segment = 'BUILDING'
     and exists (
         select from dim_customer as live
         where live.customer_id = customer.customer_id and live.is_current and not live.is_deleted
     )
-    and order_date.date_day < date '1995-03-15'
-    and ship_date.date_day > date '1995-03-15'
+    and lines.order_date_key < 19950315
+    and lines.ship_date_key > 19950315
 group by
     orders.order_id,
     order_date.date_day,

@@ -8,11 +8,9 @@ select
     orders.order_priority as o_orderpriority,
     count(*) as order_count
 from fct_orders as orders
-inner join dim_date as order_date
-    on orders.order_date_key = order_date.date_key
 where
-    order_date.date_day >= date '1993-07-01'
-    and order_date.date_day < date '1993-07-01' + interval '3' month
+    orders.order_date_key >= 19930701
+    and orders.order_date_key < 19931001
     and exists (
         select
         from fct_order_lines as late_lines

@@ -12,8 +12,6 @@ select
     customer.phone_number as c_phone,
     customer.customer_comment as c_comment
 from fct_orders as orders
-inner join dim_date as order_date
-    on orders.order_date_key = order_date.date_key
 inner join dim_customer as customer
     on orders.customer_key = customer.customer_key
 inner join dim_geography as geography
@@ -23,8 +21,10 @@ inner join fct_order_lines as lines
 inner join dim_line_flags as line_flags
     on lines.line_flags_key = line_flags.line_flags_key
 where
-    order_date.date_day >= date '1993-10-01'
-    and order_date.date_day < date '1993-10-01' + interval '3' month
+    orders.order_date_key >= 19931001
+    and orders.order_date_key < 19940101
+    and lines.order_date_key >= 19931001
+    and lines.order_date_key < 19940101
     and line_flags.return_flag = 'R'
     and exists (
         select from dim_customer as live

@@ -515,7 +515,10 @@ def analyze(warehouse: Location, tables: list[str]) -> None:
 
 
 def ensure_raw_indexes(warehouse: Location, keys: dict[str, list[str]]) -> None:
-    """A unique index on each raw table's primary key: the merge's lookups and a guard against duplicates.
+    """A unique index on each raw table's primary key: the merge's lookups and a guard against duplicates; and
+    one on the load time staging computes from ``_dlt_load_id`` (its ``loaded_at``, dbt macro
+    from_epoch_seconds, the same expression), so a dbt data test that checks only the rows loaded since it last
+    passed (macros/tests/scoped_data_tests.sql) reads those rows, not the whole table.
 
     A table created by this run's full load has no index yet; if a resumed package copied one of its files a
     second time (killed after the file's COPY committed, before dlt recorded it), its rows are there twice and
@@ -545,6 +548,10 @@ def ensure_raw_indexes(warehouse: Location, keys: dict[str, list[str]]) -> None:
                     table,
                 )
                 cur.execute(create)
+            cur.execute(
+                f"create index if not exists {table}__loaded_at on {RAW_SCHEMA}.{table} "
+                "(to_timestamp(_dlt_load_id::double precision))"
+            )
             conn.commit()
 
 

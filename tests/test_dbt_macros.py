@@ -19,7 +19,7 @@ import os
 import subprocess
 import uuid
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import psycopg2
@@ -90,6 +90,9 @@ insert into {schema}.versions_clean values
     (1, 23, '2020-01-01', '2020-02-01'), (1, 23, '2020-02-01', '2020-03-01'), (1, 23, '2020-03-01', '9999-12-31'),
     (12, 3, '2020-01-15', '9999-12-31'),
     (2, 2, '2020-01-01', '2020-06-01'), (2, 2, '2020-06-01', '9999-12-31');
+
+create table {schema}.rows_by_load (value integer, loaded_at timestamptz);
+insert into {schema}.rows_by_load values (1, '2020-01-01 00:00+00'), (2, '2024-01-01 00:00+00');
 
 create table {schema}.versions_open_null (key_a integer, key_b integer, valid_from timestamp, valid_to timestamp);
 insert into {schema}.versions_open_null values
@@ -203,6 +206,67 @@ def test_unique_combination_reads_no_row_where_the_key_is_enforced(dbt_run, fixt
     )
     assert "(never executed)" in keyed, plans
     assert "(never executed)" not in wider and "rows=4" in wider, plans
+
+
+SCOPED_TEST = "accepted_range_scoped_to_rows_loaded_since_its_last_pass"
+LOAD_WATERMARK = datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC)
+"""The newest committed load the scoped test's runs see: its _dlt_load_id below, as a moment."""
+
+
+def test_a_scoped_data_test_reads_the_rows_loaded_since_it_last_passed(
+    dbt_run, fixture_schema: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """macros/tests/scoped_data_tests.sql: a test whose `where` compares loaded_at with __last_passed_through__
+    records, when it passes, the load watermark of its build (audit.data_test_passes); the next run reads only
+    the rows loaded after it: a bad row loaded before goes unseen (until `--vars '{data_tests: full}'`), one
+    loaded after fails the test. The build's watermark comes from a dlt load log made here (RAW_SCHEMA)."""
+    loc = location("warehouse")
+    conn = psycopg2.connect(**loc.connect_kwargs())
+    conn.autocommit = True
+    schema = sql.Identifier(fixture_schema)
+    with conn.cursor() as cur:
+        cur.execute(sql.SQL("create table {}._dlt_loads (load_id varchar, status bigint)").format(schema))
+        cur.execute(
+            sql.SQL("insert into {}._dlt_loads values (%s, 0), (%s, 1)").format(schema),
+            (f"{LOAD_WATERMARK.timestamp()}", f"{LOAD_WATERMARK.timestamp() + 3600}"),  # the second not committed
+        )
+        cur.execute(sql.SQL("grant select on {}._dlt_loads to {}").format(schema, sql.Identifier(roles.TRANSFORMER)))
+    target = tmp_path_factory.mktemp("scoped_test")
+    env = dict(os.environ, DBT_TARGET_PATH=str(target / "target"), DBT_LOG_PATH=str(target / "logs"))
+    env["RAW_SCHEMA"] = fixture_schema
+
+    def test_run(**more_vars: object) -> tuple[str, int]:
+        variables = json.dumps({"macro_fixtures": True, "macro_fixture_schema": fixture_schema, **more_vars})
+        run(dbt("test", "--select", SCOPED_TEST, "--vars", variables), env, check=False, timeout=300)
+        results = json.loads((target / "target" / "run_results.json").read_text())["results"]
+        (result,) = [r for r in results if r["unique_id"].startswith("test.")]
+        return result["status"], result["failures"]
+
+    def passed_through() -> list[datetime]:
+        return [
+            row[0]
+            for row in _fetch(
+                conn,
+                "select passed_through from audit.data_test_passes where test_id like %s",
+                (f"test.tpch_warehouse.{SCOPED_TEST}%",),
+            )
+        ]
+
+    def insert(value: int, loaded_at: datetime) -> None:
+        with conn.cursor() as cur:
+            cur.execute(sql.SQL("insert into {}.rows_by_load values (%s, %s)").format(schema), (value, loaded_at))
+
+    try:
+        assert test_run() == ("pass", 0)
+        assert passed_through() == [LOAD_WATERMARK]
+        insert(-1, LOAD_WATERMARK - timedelta(days=1))
+        assert test_run() == ("pass", 0), "a row loaded before the last pass was read again"
+        assert test_run(data_tests="full") == ("fail", 1), "the full run did not read every row"
+        insert(-2, LOAD_WATERMARK + timedelta(seconds=1))
+        assert test_run() == ("fail", 1), "a bad row loaded after the last pass was not found (or the old one was)"
+        assert passed_through() == [LOAD_WATERMARK]
+    finally:
+        conn.close()
 
 
 def test_custom_schema_is_used_as_is(dbt_run: tuple[dict, dict[str, dict]]) -> None:

@@ -75,34 +75,35 @@
         {{ return('') }}
     {%- endif -%}
     {%- set passed = [] -%}
-    {%- for result in results
-        if result.node.resource_type == 'test' and result.status in ('pass', 'warn') -%}
-        {%- do passed.append(result.node.unique_id) -%}
+    {%- for result in results -%}
+        {%- if result.node.resource_type == 'test' and result.status in ('pass', 'warn') -%}
+            {%- do passed.append(result.node.unique_id) -%}
+        {%- endif -%}
     {%- endfor -%}
+    {%- if not passed -%}
+        {{ return('') }}
+    {%- endif -%}
     {%- set passes = data_test_passes_relation() -%}
     {%- set watermarks = api.Relation.create(
         database=target.database, schema=generate_schema_name('audit', none), identifier='load_watermarks'
     ) -%}
-    {%- for batch in passed | batch(200) -%}
-        {%- set ids = "'" ~ batch | join("', '") ~ "'" -%}
-        {%- do run_query('delete from ' ~ passes ~ ' where test_id in (' ~ ids ~ ')') -%}
-        {%- set rows -%}
-            insert into {{ passes }} (test_id, invocation_id, passed_through)
-            select
-                passed.test_id,
-                watermark.invocation_id,
-                watermark.loads_committed_through
-            from {{ watermarks }} as watermark
-            cross join (
-                {%- for test_id in batch %}
-                    select cast('{{ test_id }}' as {{ dbt.type_string() }}) as test_id
-                    {%- if not loop.last %} union all{% endif %}
-                {%- endfor %}
-            ) as passed
-            where watermark.invocation_id = '{{ invocation_id }}'
-        {%- endset -%}
-        {%- do run_query(rows) -%}
+    {%- set ids = "'" ~ passed | join("', '") ~ "'" -%}
+    {%- set selects = [] -%}
+    {%- for test_id in passed -%}
+        {%- do selects.append("select cast('" ~ test_id ~ "' as " ~ dbt.type_string() ~ ") as test_id") -%}
     {%- endfor -%}
+    {%- do run_query('delete from ' ~ passes ~ ' where test_id in (' ~ ids ~ ')') -%}
+    {%- set rows -%}
+        insert into {{ passes }} (test_id, invocation_id, passed_through)
+        select
+            passed.test_id,
+            watermark.invocation_id,
+            watermark.loads_committed_through
+        from {{ watermarks }} as watermark
+        cross join ({{ selects | join(' union all ') }}) as passed
+        where watermark.invocation_id = '{{ invocation_id }}'
+    {%- endset -%}
+    {%- do run_query(rows) -%}
     {{ return('') }}
 {% endmacro %}
 

@@ -1,13 +1,14 @@
 {#-
     The periodic snapshot of stock: one row per live part-supplier per business day, as it stood at the end of
     the day, from the business date of the warehouse's first load (int_business_clock). Incremental by day: a
-    run adds the days after the fact's last one, up to the latest business date.
+    run adds the days after the fact's last one, up to the latest business date. Appended, not merged: those
+    days are never in the fact yet (the primary key would refuse a second copy), and a merge matched every new
+    row against the whole history (at SF 1, 800k rows a day: 15.8 s of an incremental build, growing by the day).
 -#}
 {{
     config(
         materialized='incremental',
-        incremental_strategy='merge',
-        unique_key=['part_id', 'supplier_id', 'date_key'],
+        incremental_strategy='append',
         on_schema_change='fail',
         indexes=[
             {'columns': ['date_key']},

@@ -91,10 +91,17 @@ def _schema_exists(cur: psycopg2.extensions.cursor, schema: str) -> bool:
     return cur.fetchone() is not None
 
 
+MIN_SCALE_FACTOR = 0.01
+"""The smallest scale factor the demo source takes: at 0.005 tpchgen-cli gives partsupp a repeated key."""
+
+
 def init(scale_factor: float = 0.01, seed: int = 42, force: bool = False, loc: Location | None = None) -> None:
     """(Re)create the demo source: generate TPC-H at ``scale_factor`` and load it in one transaction."""
-    if scale_factor <= 0:
-        raise IngestError(f"the scale factor must be positive, got {scale_factor}")
+    if scale_factor < MIN_SCALE_FACTOR:
+        raise IngestError(
+            f"the scale factor must be at least {MIN_SCALE_FACTOR}, got {scale_factor}: below it TPC-H's generator "
+            "has too few suppliers to give each part four distinct ones (partsupp's key repeats)"
+        )
     loc = loc or location("source")
     schema = SOURCE_SCHEMA
     started = time.monotonic()

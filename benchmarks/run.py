@@ -13,7 +13,11 @@ warehouse databases of the configured server (the embedded one by default), in t
 4. the ``after_full_ingest`` measurements (dbt's full build);
 5. one simulated day (``demo/source.py advance``) and ``incremental_ingest``: seconds, peak memory and the
    number of rows the day changed (from the demo's truth log), so the cost per changed row;
-6. the ``after_incremental_ingest`` measurements (dbt's incremental build of that day, queries).
+6. the ``after_incremental_ingest`` measurements (dbt's incremental build of that day, queries);
+7. the baseline (``--baseline-scale-factor``, 0.1 by default, when below the scale factor): steps 1, 2, 4, 5 and
+   6's build at that scale factor on two more fresh databases, for the day's costs per changed row and the full
+   ingest's peak memory there; the table compares them with this scale factor's (the aim: at most 1.5x each: cost
+   follows the change, memory stays flat, not the history or the table size).
 
 Then the table of figures and the ratios. Speed is never asserted anywhere: machines are noisy, ratios
 measured in one run on one machine are what to compare. The databases are dropped at the end.
@@ -81,6 +85,9 @@ RATIOS: list[tuple[str, str, str, float]] = [
     ("incremental ingest, ms per changed row", "incremental_ingest_s", "day_changed_rows", 1000),
     ("peak RSS, full / incremental ingest", "full_ingest_rss_mib", "incremental_ingest_rss_mib", 1),
     ("dbt incremental / full build", "dbt_incremental_build_s", "dbt_full_build_s", 1),
+    ("peak RSS of the full ingest, SF / baseline SF", "full_ingest_rss_mib", "baseline_full_ingest_rss_mib", 1),
+    ("incremental ingest per changed row, SF / baseline SF", "ingest_ms_per_row", "baseline_ingest_ms_per_row", 1),
+    ("incremental build per changed row, SF / baseline SF", "build_ms_per_row", "baseline_build_ms_per_row", 1),
     ("star / source queries", "star_queries_s", "source_queries_s", 1),
     ("SSB star / source queries", "ssb_star_queries_s", "ssb_source_queries_s", 1),
 ]
@@ -206,6 +213,40 @@ def star_and_source_queries(bench: Bench) -> None:
     bench.record("queries_slower_on_the_star", sum(ratio > 1 for ratio in ratios), "queries")
 
 
+def per_changed_row(bench: Bench) -> None:
+    """Milliseconds per changed row of the day's incremental ingest and incremental dbt build."""
+    rows = bench.figures["day_changed_rows"].value
+    bench.record("ingest_ms_per_row", 1000 * bench.figures["incremental_ingest_s"].value / rows, "ms")
+    bench.record("build_ms_per_row", 1000 * bench.figures["dbt_incremental_build_s"].value / rows, "ms")
+
+
+BASELINE_STEPS = (full_ingest, dbt_full_build, incremental_ingest, dbt_incremental_build, per_changed_row)
+"""What the baseline scale factor runs: enough for the day's costs per changed row (no COPY, no queries)."""
+
+
+def baseline(bench: Bench, scale_factor: float, prefix: str) -> None:
+    """The same day at a smaller scale factor, on its own fresh databases (dropped at the end): its costs per
+    changed row, recorded as baseline_*, so the table compares how the day's cost grows with the history."""
+    tag = str(scale_factor).replace(".", "_")
+    source = bench.source.with_dbname(f"{prefix}_src_{tag}")
+    warehouse = bench.warehouse.with_dbname(f"{prefix}_wh_{tag}")
+    workdir = Path(tempfile.mkdtemp(prefix="benchmark_baseline_"))
+    small = Bench(scale_factor, source, warehouse, bench_env(source, warehouse, workdir), workdir)
+    for loc in (source, warehouse):
+        _recreate(loc)
+    try:
+        print(f"baseline SF {scale_factor:g}: creating the demo source", flush=True)
+        small.run(python("demo/source.py", "init", "--scale-factor", str(scale_factor)))
+        for step in BASELINE_STEPS:
+            print(f"baseline SF {scale_factor:g}: {step.__name__}", flush=True)
+            step(small)
+    finally:
+        _cleanup(source, warehouse, workdir)
+    for key in ("full_ingest_rss_mib", "day_changed_rows", "ingest_ms_per_row", "build_ms_per_row"):
+        figure = small.figures[key]
+        bench.record(f"baseline_{key}", figure.value, figure.unit, f"at SF {scale_factor:g}")
+
+
 # --- helpers of the measurements ---------------------------------------------------------------------------
 
 
@@ -298,6 +339,14 @@ def _drop(loc: Location) -> None:
     _admin(loc, sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(loc.dbname)))
 
 
+def _cleanup(source: Location, warehouse: Location, workdir: Path) -> None:
+    """Drop a run's two databases, its dlt state and its dbt output."""
+    for loc in (source, warehouse):
+        _drop(loc)
+    shutil.rmtree(STATE_DIR / "dlt" / f"{warehouse.host}_{warehouse.port}_{warehouse.dbname}", ignore_errors=True)
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
 def bench_env(source: Location, warehouse: Location, workdir: Path) -> dict[str, str]:
     """The project's commands against the bench databases, dbt's output in ``workdir``."""
     env = dict(
@@ -345,6 +394,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--database-prefix", default="bench", help="names of the two databases made and dropped (default bench)"
     )
+    parser.add_argument(
+        "--baseline-scale-factor",
+        type=float,
+        default=0.1,
+        help="also run the day at this smaller scale factor, for its costs per changed row (default 0.1; "
+        "skipped when not below --scale-factor; 0 skips it)",
+    )
     args = parser.parse_args(argv)
     scale_factor = QUICK_SCALE_FACTOR if args.quick else args.scale_factor
     tag = str(scale_factor).replace(".", "_")
@@ -361,11 +417,11 @@ def main(argv: list[str] | None = None) -> int:
             for function in MEASUREMENTS[stage]:
                 print(f"{stage}: {function.__name__}", flush=True)
                 function(bench)
+        per_changed_row(bench)
     finally:
-        for loc in (source, warehouse):
-            _drop(loc)
-        shutil.rmtree(STATE_DIR / "dlt" / f"{warehouse.host}_{warehouse.port}_{warehouse.dbname}", ignore_errors=True)
-        shutil.rmtree(workdir, ignore_errors=True)
+        _cleanup(source, warehouse, workdir)
+    if 0 < args.baseline_scale_factor < scale_factor:
+        baseline(bench, args.baseline_scale_factor, args.database_prefix)
     print()
     print(format_table(bench))
     return 0

@@ -238,3 +238,40 @@ def test_a_new_day_continues_the_migrated_history(migrated, table):
     )
     assert not wrong, f"{snapshot(table)}: keys without exactly one current row: {wrong}"
     assert len(now) > len(before[table]), f"{snapshot(table)}: the new day added no version"
+
+
+def test_facts_built_without_todays_columns_get_them_in_place(migrated):
+    """on-run-start add_column_in_place (macros/facts/): a fct_orders without customer_id and a fct_order_lines
+    without loaded_at, as earlier releases built them, get the columns on the next dbt command whatever it
+    selects: customer_id filled with the ids the build wrote (the customer's durable id) and indexed, loaded_at
+    1970-01-01 on every line (so the next build's window takes every line again), indexed; the command after adds
+    nothing.
+    Runs last in this module: it changes the facts the migration built."""
+    dbs = migrated.dbs
+    written = dict(query(dbs.warehouse, "select order_id, customer_id from marts.fct_orders where customer_key <> -1"))
+    assert written and None not in written.values(), "the build wrote no customer ids to compare with"
+    execute(dbs.warehouse, "alter table marts.fct_orders drop column customer_id")
+    execute(dbs.warehouse, "alter table marts.fct_order_lines drop column loaded_at")
+    any_command = dbt("run", "--select", "dim_line_flags")
+    first = run(any_command, dbs.env)
+    assert "added column customer_id to" in first.stdout, first.stdout[-3000:]
+    assert "added column loaded_at to" in first.stdout, first.stdout[-3000:]
+    filled = dict(query(dbs.warehouse, "select order_id, customer_id from marts.fct_orders where customer_key <> -1"))
+    assert filled == written
+    assert query(dbs.warehouse, "select count(*) from pg_indexes where indexname = 'fct_orders_customer_id'") == [(1,)]
+    lines = len(query(dbs.warehouse, "select 1 from marts.fct_order_lines"))
+    assert lines > 0
+    assert query(
+        dbs.warehouse, "select count(*), count(*) filter (where loaded_at = to_timestamp(0)) from marts.fct_order_lines"
+    ) == [(lines, lines)]
+    assert query(
+        dbs.warehouse,
+        "select count(*) from pg_indexes where tablename = 'fct_order_lines' and indexdef like '%(loaded_at)'",
+    ) == [(1,)]
+    assert query(
+        dbs.warehouse,
+        "select attnotnull from pg_attribute where attrelid = 'marts.fct_order_lines'::regclass "
+        "and attname = 'loaded_at'",
+    ) == [(True,)]
+    second = run(any_command, dbs.env)
+    assert "added column" not in second.stdout, second.stdout[-3000:]

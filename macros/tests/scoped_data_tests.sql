@@ -40,8 +40,10 @@
 
 {#-
     The load watermark through which this test (the node being run: a generic or singular data test) last
-    passed, as a scalar SQL expression; 1970-01-01 (every row) when it never did, on a --full-refresh, with
-    `--vars '{data_tests: full}'`, or without audit.data_test_passes.
+    passed, as a timestamp literal (read when the test is compiled, so the planner sees the value and estimates
+    the rows after it); 1970-01-01 (every row) when it never did, on a --full-refresh, with
+    `--vars '{data_tests: full}'`, or without audit.data_test_passes. A millisecond earlier than recorded: the
+    literal goes through an epoch in seconds (a double), which must not round past a row loaded at the watermark.
 -#}
 {% macro last_passed_through() -%}
     {%- set everything = from_epoch_seconds('0') -%}
@@ -54,14 +56,18 @@
     {%- if passes is none -%}
         {{ return(everything) }}
     {%- endif -%}
-    {%- set through -%}
-        (
-            select coalesce(max(passes.passed_through), {{ everything }})
-            from {{ passes }} as passes
-            where passes.test_id = '{{ model.unique_id }}'
-        )
-    {%- endset -%}
-    {{ return(through) }}
+    {%- set through = run_query(
+        "select max(passed_through) from " ~ passes ~ " where test_id = '" ~ model.unique_id ~ "'"
+    ).columns[0].values()[0] -%}
+    {%- if through is none -%}
+        {{ return(everything) }}
+    {%- endif -%}
+    {{ return(from_epoch_seconds(through.timestamp() - 0.001)) }}
+{%- endmacro %}
+
+{#- Whether this test reads every row (last_passed_through() is 1970-01-01): a singular test then skips its filter. -#}
+{% macro checks_every_row() -%}
+    {{ return(last_passed_through() == from_epoch_seconds('0')) }}
 {%- endmacro %}
 
 {#-

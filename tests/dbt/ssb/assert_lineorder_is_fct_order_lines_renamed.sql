@@ -19,8 +19,11 @@
     ('customer', 'dim_customer'), ('supplier', 'dim_supplier'), ('part', 'dim_part'), ('date', 'dim_date'),
 ] %}
 
+{%- set every_line = checks_every_row() %}
+
 with
 
+{% if not every_line -%}
 changed_orders as (
 
     select fact.order_id
@@ -28,6 +31,8 @@ changed_orders as (
     where fact.loaded_at > {{ last_passed_through() }}
 
 ),
+
+{% endif -%}
 
 lineorder_lines as (
 
@@ -39,7 +44,9 @@ lineorder_lines as (
         sum(case when lo_discount between 0 and 10 then 0 else 1 end) as lo_discount_out_of_range,
         sum(case when lo_tax between 0 and 8 then 0 else 1 end) as lo_tax_out_of_range
     from {{ ref('lineorder') }}
-    where lo_orderkey in (select changed_orders.order_id from changed_orders)
+    {% if not every_line -%}
+        where lo_orderkey in (select changed_orders.order_id from changed_orders)
+    {%- endif %}
 
 ),
 
@@ -47,7 +54,9 @@ fact_lines as (
 
     select count(*) as line_count
     from {{ ref('fct_order_lines') }}
-    where order_id in (select changed_orders.order_id from changed_orders)
+    {% if not every_line -%}
+        where order_id in (select changed_orders.order_id from changed_orders)
+    {%- endif %}
 
 ),
 

@@ -65,9 +65,18 @@
     {{ return(from_epoch_seconds(through.timestamp() - 0.001)) }}
 {%- endmacro %}
 
-{#- Whether this test reads every row (last_passed_through() is 1970-01-01): a singular test then skips its filter. -#}
+{#- Whether this test reads every row (last_passed_through() is 1970-01-01). -#}
 {% macro checks_every_row() -%}
     {{ return(last_passed_through() == from_epoch_seconds('0')) }}
+{%- endmacro %}
+
+{#-
+    For a singular test: the condition that keeps the rows whose `expression` is one of `keys` (a query of the
+    changed keys, fetched by key with in_keys: an index lookup each on PostgreSQL), or `true` when the test reads
+    every row, where a list of every key would only cost.
+-#}
+{% macro among_changed_keys(expression, keys) -%}
+    {{ return('true' if checks_every_row() else in_keys(expression, keys)) }}
 {%- endmacro %}
 
 {#-

@@ -20,36 +20,21 @@
 -- depends_on: {{ ref('stg_tpch__orders_deletes') }}
 -- depends_on: {{ ref('stg_tpch__lineitem_deletes') }}
 {%- set since = last_passed_through() %}
-{%- set every_order = checks_every_row() %}
+{%- set changed_orders -%}
+    select changed.order_id from {{ ref('stg_tpch__orders') }} as changed where changed.loaded_at > {{ since }}
+    union
+    select changed.order_id from {{ ref('stg_tpch__lineitem') }} as changed where changed.loaded_at > {{ since }}
+    union
+    select changed.order_id from {{ ref('stg_tpch__orders_deletes') }} as changed where changed.loaded_at > {{ since }}
+    union
+    select changed.order_id from {{ ref('stg_tpch__lineitem_deletes') }} as changed
+    where changed.loaded_at > {{ since }}
+    union
+    select changed.order_id from {{ ref('fct_order_lines') }} as changed where changed.loaded_at > {{ since }}
+{%- endset %}
 
 with
 
-{% if not every_order -%}
-changed_orders as (
-
-    select changed.order_id
-    from {{ ref('stg_tpch__orders') }} as changed
-    where changed.loaded_at > {{ since }}
-    union
-    select changed.order_id
-    from {{ ref('stg_tpch__lineitem') }} as changed
-    where changed.loaded_at > {{ since }}
-    union
-    select changed.order_id
-    from {{ ref('stg_tpch__orders_deletes') }} as changed
-    where changed.loaded_at > {{ since }}
-    union
-    select changed.order_id
-    from {{ ref('stg_tpch__lineitem_deletes') }} as changed
-    where changed.loaded_at > {{ since }}
-    union
-    select changed.order_id
-    from {{ ref('fct_order_lines') }} as changed
-    where changed.loaded_at > {{ since }}
-
-),
-
-{% endif -%}
 fact_lines as (
 
     select
@@ -57,9 +42,7 @@ fact_lines as (
         extended_price,
         net_revenue
     from {{ ref('fct_order_lines') }}
-    {% if not every_order -%}
-        where {{ in_keys('order_id', 'select changed_orders.order_id from changed_orders') }}
-    {%- endif %}
+    where {{ among_changed_keys('order_id', changed_orders) }}
 
 ),
 
@@ -67,9 +50,7 @@ screened_orders as (
 
     select order_id
     from {{ ref('int_orders_screened') }}
-    {% if not every_order -%}
-        where {{ in_keys('order_id', 'select changed_orders.order_id from changed_orders') }}
-    {%- endif %}
+    where {{ among_changed_keys('order_id', changed_orders) }}
 
 ),
 
@@ -82,9 +63,7 @@ staging_lines as (
     from {{ ref('int_lineitem_screened') }} as screened_lines
     inner join screened_orders
         on screened_lines.order_id = screened_orders.order_id
-    {% if not every_order -%}
-        where {{ in_keys('screened_lines.order_id', 'select changed_orders.order_id from changed_orders') }}
-    {%- endif %}
+    where {{ among_changed_keys('screened_lines.order_id', changed_orders) }}
 
 ),
 

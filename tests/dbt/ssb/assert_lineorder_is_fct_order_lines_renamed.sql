@@ -10,7 +10,8 @@
 --   lo_partkey, lo_orderdate and lo_commitdate (fct_order_lines' keys, unchanged, whose relationships tests
 --   run on the table) all resolve in the SSB dimensions too (each SSB key is tested unique on its view).
 -- An incremental build checks the lines of the orders loaded since this test last passed, a full one every line
--- (last_passed_through(), macros/tests/scoped_data_tests.sql): the view's columns are a function of the line.
+-- (last_passed_through(), macros/tests/scoped_data_tests.sql): the view's columns are a function of the line. The
+-- changed orders are fetched by key (in_keys: an index lookup each on PostgreSQL).
 {%- set required = [
     'lo_orderkey', 'lo_linenumber', 'lo_custkey', 'lo_partkey', 'lo_suppkey', 'lo_orderdate', 'lo_orderpriority',
     'lo_quantity', 'lo_extendedprice', 'lo_discount', 'lo_revenue', 'lo_tax', 'lo_commitdate', 'lo_shipmode',
@@ -19,20 +20,10 @@
     ('customer', 'dim_customer'), ('supplier', 'dim_supplier'), ('part', 'dim_part'), ('date', 'dim_date'),
 ] %}
 
-{%- set every_line = checks_every_row() %}
+{%- set changed_orders = 'select fact.order_id from ' ~ ref('fct_order_lines') ~ ' as fact where fact.loaded_at > '
+    ~ last_passed_through() %}
 
 with
-
-{% if not every_line -%}
-changed_orders as (
-
-    select fact.order_id
-    from {{ ref('fct_order_lines') }} as fact
-    where fact.loaded_at > {{ last_passed_through() }}
-
-),
-
-{% endif -%}
 
 lineorder_lines as (
 
@@ -44,9 +35,7 @@ lineorder_lines as (
         sum(case when lo_discount between 0 and 10 then 0 else 1 end) as lo_discount_out_of_range,
         sum(case when lo_tax between 0 and 8 then 0 else 1 end) as lo_tax_out_of_range
     from {{ ref('lineorder') }}
-    {% if not every_line -%}
-        where lo_orderkey in (select changed_orders.order_id from changed_orders)
-    {%- endif %}
+    where {{ among_changed_keys('lo_orderkey', changed_orders) }}
 
 ),
 
@@ -54,9 +43,7 @@ fact_lines as (
 
     select count(*) as line_count
     from {{ ref('fct_order_lines') }}
-    {% if not every_line -%}
-        where order_id in (select changed_orders.order_id from changed_orders)
-    {%- endif %}
+    where {{ among_changed_keys('order_id', changed_orders) }}
 
 ),
 

@@ -227,21 +227,8 @@ BASELINE_STEPS = (full_ingest, dbt_full_build, incremental_ingest, dbt_increment
 def baseline(bench: Bench, scale_factor: float, prefix: str) -> None:
     """The same day at a smaller scale factor, on its own fresh databases (dropped at the end): its costs per
     changed row, recorded as baseline_*, so the table compares how the day's cost grows with the history."""
-    tag = str(scale_factor).replace(".", "_")
-    source = bench.source.with_dbname(f"{prefix}_src_{tag}")
-    warehouse = bench.warehouse.with_dbname(f"{prefix}_wh_{tag}")
-    workdir = Path(tempfile.mkdtemp(prefix="benchmark_baseline_"))
-    small = Bench(scale_factor, source, warehouse, bench_env(source, warehouse, workdir), workdir)
-    for loc in (source, warehouse):
-        _recreate(loc)
-    try:
-        print(f"baseline SF {scale_factor:g}: creating the demo source", flush=True)
-        small.run(python("demo/source.py", "init", "--scale-factor", str(scale_factor)))
-        for step in BASELINE_STEPS:
-            print(f"baseline SF {scale_factor:g}: {step.__name__}", flush=True)
-            step(small)
-    finally:
-        _cleanup(source, warehouse, workdir)
+    small = fresh_bench(scale_factor, prefix)
+    run_steps(small, [(f"baseline SF {scale_factor:g}", step) for step in BASELINE_STEPS])
     for key in ("full_ingest_rss_mib", "day_changed_rows", "ingest_ms_per_row", "build_ms_per_row"):
         figure = small.figures[key]
         bench.record(f"baseline_{key}", figure.value, figure.unit, f"at SF {scale_factor:g}")
@@ -339,6 +326,31 @@ def _drop(loc: Location) -> None:
     _admin(loc, sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(loc.dbname)))
 
 
+def fresh_bench(scale_factor: float, prefix: str) -> Bench:
+    """A bench on two fresh databases named after ``prefix`` and the scale factor (made here, dropped by
+    run_steps), dbt's output in a scratch folder."""
+    tag = str(scale_factor).replace(".", "_")
+    source = location("source").with_dbname(f"{prefix}_src_{tag}")
+    warehouse = location("warehouse").with_dbname(f"{prefix}_wh_{tag}")
+    workdir = Path(tempfile.mkdtemp(prefix="benchmark_"))
+    for loc in (source, warehouse):
+        _recreate(loc)
+    return Bench(scale_factor, source, warehouse, bench_env(source, warehouse, workdir), workdir)
+
+
+def run_steps(bench: Bench, steps: list[tuple[str, Callable[[Bench], None]]]) -> None:
+    """The demo source at the bench's scale factor, then each (label, measurement) in order; the databases,
+    dlt state and dbt output are dropped at the end, whatever happened."""
+    try:
+        print(f"SF {bench.scale_factor:g}: creating the demo source", flush=True)
+        bench.run(python("demo/source.py", "init", "--scale-factor", str(bench.scale_factor)))
+        for label, function in steps:
+            print(f"{label}: {function.__name__}", flush=True)
+            function(bench)
+    finally:
+        _cleanup(bench.source, bench.warehouse, bench.workdir)
+
+
 def _cleanup(source: Location, warehouse: Location, workdir: Path) -> None:
     """Drop a run's two databases, its dlt state and its dbt output."""
     for loc in (source, warehouse):
@@ -403,23 +415,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     scale_factor = QUICK_SCALE_FACTOR if args.quick else args.scale_factor
-    tag = str(scale_factor).replace(".", "_")
-    source = location("source").with_dbname(f"{args.database_prefix}_src_{tag}")
-    warehouse = location("warehouse").with_dbname(f"{args.database_prefix}_wh_{tag}")
-    workdir = Path(tempfile.mkdtemp(prefix="benchmark_"))
-    bench = Bench(scale_factor, source, warehouse, bench_env(source, warehouse, workdir), workdir)
-    for loc in (source, warehouse):
-        _recreate(loc)
-    try:
-        print(f"SF {scale_factor:g}: creating the demo source", flush=True)
-        bench.run(python("demo/source.py", "init", "--scale-factor", str(scale_factor)))
-        for stage in STAGES:
-            for function in MEASUREMENTS[stage]:
-                print(f"{stage}: {function.__name__}", flush=True)
-                function(bench)
-        per_changed_row(bench)
-    finally:
-        _cleanup(source, warehouse, workdir)
+    bench = fresh_bench(scale_factor, args.database_prefix)
+    steps = [(stage, function) for stage in STAGES for function in MEASUREMENTS[stage]]
+    run_steps(bench, [*steps, ("all stages", per_changed_row)])
     if 0 < args.baseline_scale_factor < scale_factor:
         baseline(bench, args.baseline_scale_factor, args.database_prefix)
     print()

@@ -15,6 +15,21 @@
 {%- endmacro %}
 
 {#-
+    The first capture group of a POSIX regular expression in a text, NULL when it does not match.
+-#}
+{% macro regexp_group(expression, pattern) -%}
+    {{ return(adapter.dispatch('regexp_group')(expression, pattern)) }}
+{%- endmacro %}
+
+{% macro default__regexp_group(expression, pattern) -%}
+    substring({{ expression }} from '{{ pattern }}')
+{%- endmacro %}
+
+{% macro snowflake__regexp_group(expression, pattern) -%}
+    regexp_substr({{ expression }}, '{{ pattern }}', 1, 1, 'e', 1)
+{%- endmacro %}
+
+{#-
     The smallest and the largest of SQL expressions, NULLs skipped (NULL only when all are NULL), as PostgreSQL's
     least() and greatest() do; Snowflake's return NULL as soon as one argument is NULL.
 -#}

@@ -50,10 +50,9 @@
     {%- if not execute or flags.FULL_REFRESH or var('data_tests', 'changes') == 'full' -%}
         {{ return(everything) }}
     {%- endif -%}
-    {%- set passes = adapter.get_relation(
-        database=target.database, schema=generate_schema_name('audit', none), identifier='data_test_passes'
-    ) -%}
-    {%- if passes is none -%}
+    {%- set passes = data_test_passes_relation() -%}
+    {%- if adapter.get_relation(database=passes.database, schema=passes.schema, identifier=passes.identifier)
+        is none -%}
         {{ return(everything) }}
     {%- endif -%}
     {%- set through = run_query(
@@ -65,18 +64,14 @@
     {{ return(from_epoch_seconds(through.timestamp() - 0.001)) }}
 {%- endmacro %}
 
-{#- Whether this test reads every row (last_passed_through() is 1970-01-01). -#}
-{% macro checks_every_row() -%}
-    {{ return(last_passed_through() == from_epoch_seconds('0')) }}
-{%- endmacro %}
-
 {#-
     For a singular test: the condition that keeps the rows whose `expression` is one of `keys` (a query of the
-    changed keys, fetched by key with in_keys: an index lookup each on PostgreSQL), or `true` when the test reads
-    every row, where a list of every key would only cost.
+    changed keys, fetched by key with in_keys: an index lookup each on PostgreSQL), or `true` when `since` (the
+    test's last_passed_through(), read once by the caller) is 1970-01-01 and the test reads every row, where a
+    list of every key would only cost.
 -#}
-{% macro among_changed_keys(expression, keys) -%}
-    {{ return('true' if checks_every_row() else in_keys(expression, keys)) }}
+{% macro among_changed_keys(expression, keys, since) -%}
+    {{ return('true' if since == from_epoch_seconds('0') else in_keys(expression, keys)) }}
 {%- endmacro %}
 
 {#-

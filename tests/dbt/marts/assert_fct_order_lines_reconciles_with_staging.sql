@@ -42,7 +42,7 @@ fact_lines as (
         extended_price,
         net_revenue
     from {{ ref('fct_order_lines') }}
-    where {{ among_changed_keys('order_id', changed_orders) }}
+    where {{ among_changed_keys('order_id', changed_orders, since) }}
 
 ),
 
@@ -50,7 +50,7 @@ screened_orders as (
 
     select order_id
     from {{ ref('int_orders_screened') }}
-    where {{ among_changed_keys('order_id', changed_orders) }}
+    where {{ among_changed_keys('order_id', changed_orders, since) }}
 
 ),
 
@@ -63,7 +63,7 @@ staging_lines as (
     from {{ ref('int_lineitem_screened') }} as screened_lines
     inner join screened_orders
         on screened_lines.order_id = screened_orders.order_id
-    where {{ among_changed_keys('screened_lines.order_id', changed_orders) }}
+    where {{ among_changed_keys('screened_lines.order_id', changed_orders, since) }}
 
 ),
 

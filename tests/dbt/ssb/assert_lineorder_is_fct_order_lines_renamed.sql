@@ -20,8 +20,9 @@
     ('customer', 'dim_customer'), ('supplier', 'dim_supplier'), ('part', 'dim_part'), ('date', 'dim_date'),
 ] %}
 
+{%- set since = last_passed_through() %}
 {%- set changed_orders = 'select fact.order_id from ' ~ ref('fct_order_lines') ~ ' as fact where fact.loaded_at > '
-    ~ last_passed_through() %}
+    ~ since %}
 
 with
 
@@ -35,7 +36,7 @@ lineorder_lines as (
         sum(case when lo_discount between 0 and 10 then 0 else 1 end) as lo_discount_out_of_range,
         sum(case when lo_tax between 0 and 8 then 0 else 1 end) as lo_tax_out_of_range
     from {{ ref('lineorder') }}
-    where {{ among_changed_keys('lo_orderkey', changed_orders) }}
+    where {{ among_changed_keys('lo_orderkey', changed_orders, since) }}
 
 ),
 
@@ -43,7 +44,7 @@ fact_lines as (
 
     select count(*) as line_count
     from {{ ref('fct_order_lines') }}
-    where {{ among_changed_keys('order_id', changed_orders) }}
+    where {{ among_changed_keys('order_id', changed_orders, since) }}
 
 ),
 

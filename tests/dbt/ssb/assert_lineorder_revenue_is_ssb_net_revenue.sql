@@ -1,6 +1,7 @@
 -- depends_on: {{ ref('fct_order_lines') }}
+{%- set since = last_passed_through() %}
 {%- set changed_orders = 'select fact.order_id from ' ~ ref('fct_order_lines') ~ ' as fact where fact.loaded_at > '
-    ~ last_passed_through() %}
+    ~ since %}
 -- SSB defines lo_revenue as lo_extendedprice * (100 - lo_discount) / 100; lineorder takes it from the star's
 -- exact net revenue. Fails on every line where the two differ at all, e.g. if the star's net revenue were
 -- rounded or stopped being the discounted price, or lo_discount were not a percent. An incremental build checks
@@ -16,4 +17,4 @@ from {{ ref('lineorder') }}
 -- Multiplied out rather than divided: exact on every engine (no decimal division, whose scale engines choose).
 where
     lo_revenue * 100 <> lo_extendedprice * (100 - lo_discount)
-    and {{ among_changed_keys('lo_orderkey', changed_orders) }}
+    and {{ among_changed_keys('lo_orderkey', changed_orders, since) }}

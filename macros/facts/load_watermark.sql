@@ -15,7 +15,9 @@
     fact's latest loaded_at) starts at or before the first load this build could have seen only in part.
 -#}
 {% macro record_load_watermark() %}
-    {%- if not execute -%}
+    {#- Only for the commands that build or test: `dbt docs generate` and `dbt compile` run the hooks too, on
+        threads beside the nodes, where the commit below found no transaction open and failed the command. -#}
+    {%- if not execute or flags.WHICH not in ('build', 'run', 'test', 'snapshot', 'seed', 'retry') -%}
         {{ return('') }}
     {%- endif -%}
     {%- set loads = adapter.get_relation(

@@ -209,8 +209,10 @@ def test_unique_combination_reads_no_row_where_the_key_is_enforced(dbt_run, fixt
 
 
 SCOPED_TEST = "accepted_range_scoped_to_rows_loaded_since_its_last_pass"
-LOAD_WATERMARK = datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC)
-"""The newest committed load the scoped test's runs see: its _dlt_load_id below, as a moment."""
+LOAD_ID = "1700000000.2198308"
+"""The newest committed load the scoped test's runs see, with the seven decimals of a dlt load id."""
+LOAD_WATERMARK = datetime(2023, 11, 14, 22, 13, 20, 219831, tzinfo=UTC)
+"""LOAD_ID as a moment, to the microsecond (PostgreSQL rounds the epoch seconds)."""
 
 
 def test_a_scoped_data_test_reads_the_rows_loaded_since_it_last_passed(
@@ -218,8 +220,9 @@ def test_a_scoped_data_test_reads_the_rows_loaded_since_it_last_passed(
 ) -> None:
     """macros/tests/scoped_data_tests.sql: a test whose `where` compares loaded_at with __last_passed_through__
     records, when it passes, the load watermark of its build (audit.data_test_passes); the next run reads only
-    the rows loaded after it: a bad row loaded before goes unseen (until `--vars '{data_tests: full}'`), one
-    loaded after fails the test. The build's watermark comes from a dlt load log made here (RAW_SCHEMA)."""
+    the rows loaded after it: a bad row loaded before, or by the watermark's own load (after a full ingest, that
+    load is all of raw), goes unseen (until `--vars '{data_tests: full}'`), one loaded after fails the test. The
+    build's watermark comes from a dlt load log made here (RAW_SCHEMA)."""
     loc = location("warehouse")
     conn = psycopg2.connect(**loc.connect_kwargs())
     conn.autocommit = True
@@ -228,7 +231,7 @@ def test_a_scoped_data_test_reads_the_rows_loaded_since_it_last_passed(
         cur.execute(sql.SQL("create table {}._dlt_loads (load_id varchar, status bigint)").format(schema))
         cur.execute(
             sql.SQL("insert into {}._dlt_loads values (%s, 0), (%s, 1)").format(schema),
-            (f"{LOAD_WATERMARK.timestamp()}", f"{LOAD_WATERMARK.timestamp() + 3600}"),  # the second not committed
+            (LOAD_ID, f"{float(LOAD_ID) + 3600}"),  # the second not committed
         )
         cur.execute(sql.SQL("grant select on {}._dlt_loads to {}").format(schema, sql.Identifier(roles.TRANSFORMER)))
     target = tmp_path_factory.mktemp("scoped_test")
@@ -256,12 +259,21 @@ def test_a_scoped_data_test_reads_the_rows_loaded_since_it_last_passed(
         with conn.cursor() as cur:
             cur.execute(sql.SQL("insert into {}.rows_by_load values (%s, %s)").format(schema), (value, loaded_at))
 
+    def insert_by_watermark_load(value: int) -> None:
+        """A row of the watermark's own load: loaded_at as staging computes it from the load id."""
+        with conn.cursor() as cur:
+            cur.execute(
+                sql.SQL("insert into {}.rows_by_load values (%s, to_timestamp(%s::double precision))").format(schema),
+                (value, LOAD_ID),
+            )
+
     try:
         assert test_run() == ("pass", 0)
         assert passed_through() == [LOAD_WATERMARK]
         insert(-1, LOAD_WATERMARK - timedelta(days=1))
-        assert test_run() == ("pass", 0), "a row loaded before the last pass was read again"
-        assert test_run(data_tests="full") == ("fail", 1), "the full run did not read every row"
+        insert_by_watermark_load(-3)
+        assert test_run() == ("pass", 0), "a row loaded before the last pass, or by its watermark's load, was read"
+        assert test_run(data_tests="full") == ("fail", 2), "the full run did not read every row"
         insert(-2, LOAD_WATERMARK + timedelta(seconds=1))
         assert test_run() == ("fail", 1), "a bad row loaded after the last pass was not found (or the old one was)"
         assert passed_through() == [LOAD_WATERMARK]

@@ -42,8 +42,11 @@
     The load watermark through which this test (the node being run: a generic or singular data test) last
     passed, as a timestamp literal (read when the test is compiled, so the planner sees the value and estimates
     the rows after it); 1970-01-01 (every row) when it never did, on a --full-refresh, with
-    `--vars '{data_tests: full}'`, or without audit.data_test_passes. A millisecond earlier than recorded: the
-    literal goes through an epoch in seconds (a double), which must not round past a row loaded at the watermark.
+    `--vars '{data_tests: full}'`, or without audit.data_test_passes. The literal is the watermark itself, through
+    the same epoch-seconds conversion that gives loaded_at (from_epoch_seconds of the dlt load id), so the rows of
+    the watermark's own load, which the passing test read, are not read again: after a full ingest that load
+    holds every row of raw (a literal one millisecond early made the first incremental build re-read all of it).
+    The next load is always later by far more than the conversion's rounding (a microsecond).
 -#}
 {% macro last_passed_through() -%}
     {%- set everything = from_epoch_seconds('0') -%}
@@ -61,7 +64,7 @@
     {%- if through is none -%}
         {{ return(everything) }}
     {%- endif -%}
-    {{ return(from_epoch_seconds(through.timestamp() - 0.001)) }}
+    {{ return(from_epoch_seconds(through.timestamp())) }}
 {%- endmacro %}
 
 {#-

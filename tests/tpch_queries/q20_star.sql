@@ -19,17 +19,18 @@ shipped_in_1994 as (
         supplier.supplier_id,
         sum(lines.quantity) as quantity
     from fct_order_lines as lines
-    inner join dim_date as ship_date
-        on lines.ship_date_key = ship_date.date_key
     inner join dim_part as part
         on lines.part_key = part.part_key
     inner join dim_supplier as supplier
         on lines.supplier_key = supplier.supplier_key
     where
-        ship_date.date_day >= date '1994-01-01'
-        and ship_date.date_day < date '1994-01-01' + interval '1' year
-        -- only the forest parts' lines (the name is type 1: every version carries it), found by the fact's
-        -- part_key index, rather than every 1994 line (8x the source text's time at SF 0.1)
+        -- the ship date a range of the line's own date key (dim_date.date_key is the day as yyyymmdd, in the
+        -- order of the days; the special members are negative, so an unshipped line is not in it)
+        lines.ship_date_key >= 19940101
+        and lines.ship_date_key < 19950101
+        -- only the forest parts' lines (the name is type 1: every version carries it), rather than every 1994
+        -- line (8x the source text's time at SF 0.1): the fact's (part_key, ship_date_key) index fetches just
+        -- those parts' 1994 lines (SF 1: 10 k of their 64 k lines; 0.55 s -> 0.22 s, the source text 0.33 s)
         and part.part_name like 'forest%'
     group by
         part.part_id,

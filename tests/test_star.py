@@ -178,3 +178,21 @@ def test_full_refresh_equals_incremental_path(star, fact):
         f"{full[0]} rows (md5 {full[1]}); differing rows (at most 10 each way):\n"
         f"{differing_rows(loc, fact, key)}"
     )
+
+
+def test_full_refresh_keeps_the_partial_index_of_late_lines(star):
+    """fct_order_lines' partial index (macro partial_index, a post-hook; TPC-H Q21's late lines) is on the table a
+    --full-refresh made, once: its name is prefix + random suffix, so the old table's index, still there under its
+    own name while dbt swaps the tables, does not stop the new one's, and the incremental builds add no second."""
+    assert star.record.full_refresh_ran_last, "the scenario's last dbt command was not `dbt build --full-refresh`"
+    rows = query(
+        star.dbs.warehouse,
+        """
+        select indexname, indexdef from pg_indexes
+        where schemaname = %s and tablename = 'fct_order_lines' and indexname like 'fct_order_lines_late_lines_%%'""",
+        (MARTS,),
+    )
+    assert len(rows) == 1, f"fct_order_lines should have one late-lines index after --full-refresh, has {rows}"
+    definition = rows[0][1]
+    assert "(supplier_key, order_id, line_flags_key)" in definition, definition
+    assert "WHERE ((commit_date_key > 0) AND (receipt_date_key > commit_date_key))" in definition, definition

@@ -1,0 +1,38 @@
+{#-
+    A partial b-tree index on `relation` (a post-hook): `columns` of the rows where `predicate` holds, for a query
+    that reads only those rows. dbt-postgres' `indexes` config has no WHERE, hence this macro. Created once per
+    table: nothing when an index of `relation` already has a name starting with `prefix`. The name is `prefix`,
+    an underscore and a random
+    suffix, as dbt names its own indexes: a --full-refresh builds the new table while the old one, renamed to a
+    backup, still holds its index under the old name (index names are unique per schema), and the backup's index
+    is on another table, so it does not count. `predicate` is SQL over the relation's columns, without quotes.
+    Snowflake has no indexes: nothing.
+-#}
+{% macro partial_index(relation, prefix, columns, predicate) -%}
+    {{ return(adapter.dispatch('partial_index')(relation, prefix, columns, predicate)) }}
+{%- endmacro %}
+
+{% macro default__partial_index(relation, prefix, columns, predicate) -%}
+    do $partial_index$
+    begin
+        if not exists (
+            select
+            from pg_catalog.pg_index as indexes
+            inner join pg_catalog.pg_class as index_names
+                on indexes.indexrelid = index_names.oid
+            where
+                indexes.indrelid = '{{ relation }}'::regclass
+                and index_names.relname like '{{ prefix }}%'
+        ) then
+            execute format(
+                'create index %I on {{ relation }} ({{ columns | join(", ") }}) where {{ predicate }}',
+                '{{ prefix }}_' || left(md5(clock_timestamp()::text), 8)
+            );
+        end if;
+    end
+    $partial_index$
+{%- endmacro %}
+
+{% macro snowflake__partial_index(relation, prefix, columns, predicate) -%}
+    select 1 as indexes_are_postgresql_only
+{%- endmacro %}

@@ -93,3 +93,20 @@
 {% macro snowflake__in_keys(expression, keys) -%}
     {{ expression }} in ({{ keys }})
 {%- endmacro %}
+
+{#-
+    Between a CTE's name and `as (`: the CTE is evaluated once, its rows kept, even when it is read once.
+    PostgreSQL (12+) otherwise inlines a CTE read once into its reader, where every use of one of its columns
+    evaluates the column's expression again (ssb.part: two regular expressions per part, five evaluations).
+    Snowflake evaluates a CTE's columns once: nothing.
+-#}
+{% macro cte_evaluated_once() -%}
+    {{ return(adapter.dispatch('cte_evaluated_once')()) }}
+{%- endmacro %}
+
+{% macro default__cte_evaluated_once() -%}
+    materialized
+{%- endmacro %}
+
+{% macro snowflake__cte_evaluated_once() -%}
+{%- endmacro %}

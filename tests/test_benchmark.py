@@ -31,6 +31,7 @@ def test_the_quick_benchmark_prints_every_ingest_figure_and_drops_its_databases(
         "peak RSS of the incremental ingest process",
         "full ingest / COPY limit",
         "incremental ingest, ms per changed row",
+        "incremental dbt build, ms per changed row",
         "dbt build on the freshly ingested warehouse",
         "dbt build of one simulated day (incremental)",
         "the 22 TPC-H queries over the star",

@@ -35,9 +35,7 @@
             {{ from_epoch_seconds(run_started_at.timestamp()) }} as run_started_at,
             {{ committed }} as loads_committed_through
     {%- endset -%}
-    {%- set audit = api.Relation.create(
-        database=target.database, schema=generate_schema_name('audit', none), identifier='load_watermarks'
-    ) -%}
+    {%- set audit = load_watermarks_relation() -%}
     {%- do adapter.create_schema(audit) -%}
     {%- if adapter.get_relation(database=audit.database, schema=audit.schema, identifier=audit.identifier)
         is none -%}
@@ -50,8 +48,9 @@
 {% endmacro %}
 
 {% macro loads_committed_at_run_start() -%}
+    {%- set watermarks = load_watermarks_relation() -%}
     {%- set audit = adapter.get_relation(
-        database=target.database, schema=generate_schema_name('audit', none), identifier='load_watermarks'
+        database=watermarks.database, schema=watermarks.schema, identifier=watermarks.identifier
     ) if execute else none -%}
     {%- if audit is none -%}
         {{ from_epoch_seconds('null') }}
@@ -70,4 +69,11 @@
         when {{ loads_committed_at_run_start() }} < {{ loaded_at }} then {{ loads_committed_at_run_start() }}
         else {{ loaded_at }}
     end
+{%- endmacro %}
+
+{#- The relation audit.load_watermarks (schema audit as generate_schema_name names it), whether it exists or not. -#}
+{% macro load_watermarks_relation() -%}
+    {{ return(api.Relation.create(
+        database=target.database, schema=generate_schema_name('audit', none), identifier='load_watermarks'
+    )) }}
 {%- endmacro %}

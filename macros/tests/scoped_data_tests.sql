@@ -97,9 +97,7 @@
         {{ return('') }}
     {%- endif -%}
     {%- set passes = data_test_passes_relation() -%}
-    {%- set watermarks = api.Relation.create(
-        database=target.database, schema=generate_schema_name('audit', none), identifier='load_watermarks'
-    ) -%}
+    {%- set watermarks = load_watermarks_relation() -%}
     {%- set ids = "'" ~ passed | join("', '") ~ "'" -%}
     {%- set selects = [] -%}
     {%- for test_id in passed -%}

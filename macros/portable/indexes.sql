@@ -2,10 +2,9 @@
     A partial b-tree index on `relation` (a post-hook): `columns` of the rows where `predicate` holds, for a query
     that reads only those rows. dbt-postgres' `indexes` config has no WHERE, hence this macro. Created once per
     table: nothing when an index of `relation` already has a name starting with `prefix`. The name is `prefix`,
-    an underscore and a random
-    suffix, as dbt names its own indexes: a --full-refresh builds the new table while the old one, renamed to a
-    backup, still holds its index under the old name (index names are unique per schema), and the backup's index
-    is on another table, so it does not count. `predicate` is SQL over the relation's columns, without quotes.
+    an underscore and a random suffix, as dbt names its own indexes: a --full-refresh builds the new table while
+    the old one, renamed to a backup, still holds its index under the old name (index names are unique per
+    schema), and the backup's index is on another table, so it does not count. `predicate` is SQL over the relation's columns, without quotes.
     Snowflake has no indexes: nothing.
 -#}
 {% macro partial_index(relation, prefix, columns, predicate) -%}

@@ -36,10 +36,20 @@ held_rows as (
 
 ),
 
+{#- Per table, its rows that break a rule, in one read of the table (few rows: each rule then reads the CTE). -#}
+{% for table, spec in quarantine_rules().items() %}
+    breaking_{{ table }} as (
+
+        {{ quarantine_rows_breaking_rules(table, spec) }}
+
+    ),
+
+{% endfor -%}
+
 rule_violations as (
 
     {% for table, spec in quarantine_rules().items() %}
-        {{ quarantine_violations_of(table, spec) }}
+        {{ quarantine_violations_of(table, spec, 'breaking_' ~ table) }}
         {{ 'union all' if not loop.last }}
     {% endfor %}
 

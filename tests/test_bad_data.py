@@ -628,6 +628,70 @@ def test_a_corrected_stamp_is_read_by_key_even_behind_the_cursor(future_day, bui
         raw_equals_source_except(built, table, [])
 
 
+def test_a_change_to_an_order_alone_is_checked_on_its_lines(future_day, built):
+    """quarantine_violations checks again only what can have changed since its last build
+    (macros/quarantine/quarantine_rules.sql, quarantine_recheck_units), so a line whose rule reads its order
+    must be checked again when only the order is loaded or deleted. An order's date moved past its lines' ship
+    dates: every line shows as dates_out_of_order; the date moved back: they are gone; another order deleted in
+    the source with its lines left behind: they show as orphans. Each step one ingest + build that loads no
+    line."""
+
+    def lines_listed(order: int, rule: str, column: str) -> list[int]:
+        return [
+            line
+            for (line,) in query(
+                built.warehouse,
+                "select (row_key::jsonb ->> 'l_linenumber')::int from quarantine.quarantine_violations "
+                "where table_name = 'lineitem' and rule_name = %s and column_name = %s "
+                "and (row_key::jsonb ->> 'l_orderkey')::bigint = %s order by 1",
+                (rule, column, order),
+            )
+        ]
+
+    def ingest_and_build() -> None:
+        code, output = ingest(built)
+        assert code == 0, output
+        code, output = build(built, check=False)
+        assert code == 0, output[-5000:]
+
+    moved, deleted = (
+        order
+        for (order,) in query(
+            built.source,
+            "select o_orderkey from tpch.orders where o_orderstatus = 'F' order by o_orderkey limit 2",
+        )
+    )
+    lines = {
+        order: [
+            line
+            for (line,) in query(
+                built.source, "select l_linenumber from tpch.lineitem where l_orderkey = %s order by 1", (order,)
+            )
+        ]
+        for order in (moved, deleted)
+    }
+    assert lines[moved] and lines[deleted], lines
+    ((order_date,),) = query(built.source, "select o_orderdate from tpch.orders where o_orderkey = %s", (moved,))
+    execute(
+        built.source,
+        "update tpch.orders set o_orderdate = (select max(l_shipdate) + 1 from tpch.lineitem where l_orderkey = %s), "
+        "updated_at = '1998-08-21 00:00:00+00' where o_orderkey = %s",
+        (moved, moved),
+    )
+    ingest_and_build()
+    assert lines_listed(moved, "dates_out_of_order", "ship_date") == lines[moved]
+
+    execute(
+        built.source,
+        "update tpch.orders set o_orderdate = %s, updated_at = '1998-08-21 01:00:00+00' where o_orderkey = %s",
+        (order_date, moved),
+    )
+    execute(built.source, "delete from tpch.orders where o_orderkey = %s", (deleted,))
+    ingest_and_build()
+    assert lines_listed(moved, "dates_out_of_order", "ship_date") == []
+    assert lines_listed(deleted, "orphan", "order_id") == lines[deleted]
+
+
 # Last: it rebuilds dim_customer's history from the snapshot on, after every case above has asserted its own.
 def test_a_wrong_version_in_a_snapshot_is_repaired_by_the_documented_command(built):
     """The issue's stuck state: a snapshot holds a bad version (here planted by hand) and every build fails.

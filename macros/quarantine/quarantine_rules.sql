@@ -1,7 +1,9 @@
 {#-
     The rules the star relies on, per source table: a row that breaks one is quarantined (models/quarantine/).
 
-    Each table names its staging reader, its key columns and its rules. A rule is one of
+    Each table names its staging reader, its key columns and its rules; `indexed_key` (lineitem, orders) says
+    that staging's first key column keeps raw's type, so raw's primary key index finds the rows of given keys
+    (quarantine_violations' incremental check reads them so; a cast key is read by a scan). A rule is one of
       not_null   column must have a value
       values     column must be one of `values` (the TPC-H codes, the same lists as dim_line_flags' seed)
       range      column must lie in [min, max] (and not be null)
@@ -69,7 +71,7 @@
             ],
         },
         'orders': {
-            'model': 'stg_tpch__orders', 'key': ['order_id'], 'source_key': ['o_orderkey'],
+            'model': 'stg_tpch__orders', 'key': ['order_id'], 'source_key': ['o_orderkey'], 'indexed_key': true,
             'rules': [
                 {'rule': 'not_null', 'column': 'order_date'},
                 {'rule': 'not_null', 'column': 'customer_id'},
@@ -81,6 +83,7 @@
         },
         'lineitem': {
             'model': 'stg_tpch__lineitem', 'key': ['order_id', 'line_number'], 'source_key': ['l_orderkey', 'l_linenumber'],
+            'indexed_key': true,
             'rules': [
                 {'rule': 'range', 'column': 'quantity', 'min': 1, 'max': 50},
                 {'rule': 'range', 'column': 'extended_price', 'min': 0},
@@ -141,28 +144,9 @@
     dates_out_of_order rules both find the line's order). One select per rule over the table took a read of
     the table per rule: twelve of lineitem's 6 M rows at SF 1.
 -#}
-{% macro quarantine_rows_breaking_rules(table, spec) %}
-{%- set lookups = {} -%}
-{%- set rule_lookups = [] -%}
-{%- for rule in spec.rules -%}
-{%- if rule.rule == 'orphan' -%}
-{%- set lookup = [rule.parent, rule.column, rule.parent_column] -%}
-{%- elif rule.rule == 'after' and rule.parent is defined -%}
-{%- set lookup = [rule.parent, rule.parent_key, rule.parent_key] -%}
-{%- else -%}
-{%- set lookup = none -%}
-{%- endif -%}
-{%- if lookup is none -%}
-{%- do rule_lookups.append(none) -%}
-{%- else -%}
-{%- set name = lookup | join('|') -%}
-{%- if name not in lookups -%}
-{%- do lookups.update({name: {'alias': 'parent_' ~ (lookups | length + 1), 'model': lookup[0],
-    'column': lookup[1], 'parent_column': lookup[2]}}) -%}
-{%- endif -%}
-{%- do rule_lookups.append(lookups[name].alias) -%}
-{%- endif -%}
-{%- endfor -%}
+{% macro quarantine_rows_breaking_rules(table, spec, rows=none) %}
+{%- set parents = quarantine_parent_lookups(spec) -%}
+{%- set rule_lookups = parents.by_rule -%}
 {%- set conditions = [] -%}
 {%- for rule in spec.rules -%}
 {%- set column = 'checked.' ~ rule.column -%}
@@ -208,13 +192,134 @@
             {{ rule_names[loop.index0] }} as rule_name_{{ loop.index }},
             {{ offending_values[loop.index0] }} as offending_value_{{ loop.index }}{{ ',' if not loop.last }}
 {%- endfor %}
-        from {{ ref(spec.model) }} as checked
-{%- for lookup in lookups.values() %}
+        from {{ ref(spec.model) if rows is none else rows }} as checked
+{%- for lookup in parents.lookups %}
         left join {{ ref(lookup.model) }} as {{ lookup.alias }}
             on checked.{{ lookup.column }} = {{ lookup.alias }}.{{ lookup.parent_column }}
 {%- endfor %}
         where
-            ({{ conditions | join(')\n            or (') }})
+            (
+                ({{ conditions | join(')\n                or (') }})
+            )
+{% endmacro %}
+
+
+{#-
+    The parent rows the rules of one table (`spec`, its entry in quarantine_rules()) look up: one per distinct
+    (parent model, the table's column, the parent's column), shared by the rules that make the same lookup
+    (lineitem's orphan and dates_out_of_order rules both find the line's order by order_id). Returns
+    {'lookups': [{'alias', 'model', 'column', 'parent_column'}, ...], 'by_rule': the alias each rule reads, or
+    none, in the order of spec.rules}.
+-#}
+{% macro quarantine_parent_lookups(spec) %}
+{%- set lookups = {} -%}
+{%- set by_rule = [] -%}
+{%- for rule in spec.rules -%}
+{%- if rule.rule == 'orphan' -%}
+{%- set lookup = [rule.parent, rule.column, rule.parent_column] -%}
+{%- elif rule.rule == 'after' and rule.parent is defined -%}
+{%- set lookup = [rule.parent, rule.parent_key, rule.parent_key] -%}
+{%- else -%}
+{%- set lookup = none -%}
+{%- endif -%}
+{%- if lookup is none -%}
+{%- do by_rule.append(none) -%}
+{%- else -%}
+{%- set name = lookup | join('|') -%}
+{%- if name not in lookups -%}
+{%- do lookups.update({name: {'alias': 'parent_' ~ (lookups | length + 1), 'model': lookup[0],
+    'column': lookup[1], 'parent_column': lookup[2]}}) -%}
+{%- endif -%}
+{%- do by_rule.append(lookups[name].alias) -%}
+{%- endif -%}
+{%- endfor -%}
+{{ return({'lookups': lookups.values() | list, 'by_rule': by_rule}) }}
+{% endmacro %}
+
+
+{#-
+    The units of `table` whose rules an incremental run of quarantine_violations checks again: values of the
+    table's first key column (order_id for lineitem: every line of an order; part_id for partsupp), as a query of
+    one column, `unit_key`. A row's rules can only give another answer when
+    (a) it was loaded after `checked_through` (the load watermark of the last run that checked every unit it
+        had to: macros/quarantine/quarantine_checks.sql), a new row or a new version;
+    (b) it is listed now (quarantine_violations, detected_by 'dbt'): it may have been corrected, deleted or
+        have found its parent;
+    (c) a parent row it looks up is a tombstone: deleted in the source, whenever (a tombstone keeps the load
+        time of its row's last version, so no window can tell a new one; the cost follows the number of
+        tombstones); or, for a rule that reads the parent's values (dates_out_of_order: a line's order date),
+        the parent was loaded after checked_through. An orphan rule only asks whether the parent exists: a
+        parent that arrives finds its orphans among the rows listed now (b), and an update changes nothing.
+    quarantine_violations reads the units' rows first, in a CTE of their own (evaluated once: cte_evaluated_once),
+    then checks them: with the units joined where the rules are checked, PostgreSQL joined all of lineitem to
+    its orders before it kept the units' lines (11 s); with a key array (in_keys) it searched the array row by
+    row where staging's key is a cast that raw's primary key index cannot serve (partsupp, 21 k parts: 52 s).
+    Every other row was checked by that run against the same values: its answer stands, which is why the
+    model keeps only what these units give (rows outside them broke no rule then and break none now).
+    (a) and (c) read staging's loaded_at, which the raw tables index (ingest/pipeline.py ensure_raw_indexes).
+-#}
+{% macro quarantine_recheck_units(table, spec, checked_through) %}
+{%- set unit = spec.key[0] -%}
+{%- set rules = quarantine_rules() %}
+        select changed.{{ unit }} as unit_key
+        from {{ ref(spec.model) }} as changed
+        where changed.loaded_at > {{ checked_through }}
+        union
+        select {{ json_integer_field('listed.row_key', spec.source_key[0]) }} as unit_key
+        from {{ this }} as listed
+        where listed.table_name = '{{ table }}' and listed.detected_by = 'dbt'
+{%- set parents = quarantine_parent_lookups(spec) -%}
+{%- for lookup in parents.lookups %}
+{%- set read_by_after = [] -%}
+{%- for rule in spec.rules -%}
+{%- if rule.rule == 'after' and parents.by_rule[loop.index0] == lookup.alias -%}
+{%- do read_by_after.append(rule) -%}
+{%- endif -%}
+{%- endfor -%}
+{%- for name, parent_spec in rules.items() if parent_spec.model == lookup.model %}
+{%- set parent_table = name %}
+{%- set parent_source_column = parent_spec.source_key[parent_spec.key.index(lookup.parent_column)] %}
+{%- set changed_parents -%}
+{%- if read_by_after %}
+            select parent.{{ lookup.parent_column }} as parent_key
+            from {{ ref(lookup.model) }} as parent
+            where parent.loaded_at > {{ checked_through }}
+            union
+{%- endif %}
+            select tombstone.{{ parent_source_column }} as parent_key
+            from {{ source('tpch', parent_table) }} as tombstone
+            where {{ raw_rows(tombstones=true) }}
+{%- endset %}
+        union
+{%- if lookup.column == unit %}
+        select changed_parent.parent_key as unit_key
+        from (
+{{ changed_parents }}
+        ) as changed_parent
+{%- else %}
+        select child.{{ unit }} as unit_key
+        from {{ ref(spec.model) }} as child
+        where child.{{ lookup.column }} in (
+{{ changed_parents }}
+        )
+{%- endif %}
+{%- endfor %}
+{%- endfor %}
+{% endmacro %}
+
+
+{#- The rows of the table's staging reader whose first key column is one of the units of `recheck` (a CTE of
+    quarantine_recheck_units): by raw's primary key index where staging keeps its type (`indexed_key`: in_keys),
+    else by a semi-join that hashes the few units. -#}
+{% macro quarantine_rows_to_check(spec, recheck) %}
+{%- set units = 'select recheck.unit_key from ' ~ recheck ~ ' as recheck' %}
+        select staged.*
+        from {{ ref(spec.model) }} as staged
+{%- if spec.indexed_key %}
+        where {{ in_keys('staged.' ~ spec.key[0], units) }}
+{%- else %}
+        where staged.{{ spec.key[0] }} in ({{ units }})
+{%- endif %}
 {% endmacro %}
 
 

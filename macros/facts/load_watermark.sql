@@ -10,14 +10,15 @@
     its rows are later than the watermark. Without _dlt_loads (the emulator's load path, sample-data mode) the
     row holds NULL: no watermark.
 
-    loads_committed_at_run_start() is that row's watermark, a scalar subquery (NULL without one). The facts
-    store min(loaded_at, watermark) as a row's loaded_at, so the next build's window (fact_window_start: the
-    fact's latest loaded_at) starts at or before the first load this build could have seen only in part.
+    loads_committed_at_run_start() is that row's watermark, a scalar subquery (NULL in a command that records
+    none, such as `dbt compile`). The facts store min(loaded_at, watermark) as a row's loaded_at, so the next
+    build's window (fact_window_start: the fact's latest loaded_at) starts at or before the first load this build
+    could have seen only in part.
 -#}
 {% macro record_load_watermark() %}
     {#- Only for the commands that build or test: `dbt docs generate` and `dbt compile` run the hooks too, on
         threads beside the nodes, where the commit below found no transaction open and failed the command. -#}
-    {%- if not execute or flags.WHICH not in ('build', 'run', 'test', 'snapshot', 'seed', 'retry') -%}
+    {%- if not execute or flags.WHICH not in load_watermark_commands() -%}
         {{ return('') }}
     {%- endif -%}
     {%- set loads = adapter.get_relation(
@@ -48,19 +49,22 @@
 {% endmacro %}
 
 {% macro loads_committed_at_run_start() -%}
-    {%- set watermarks = load_watermarks_relation() -%}
-    {%- set audit = adapter.get_relation(
-        database=watermarks.database, schema=watermarks.schema, identifier=watermarks.identifier
-    ) if execute else none -%}
-    {%- if audit is none -%}
+    {#- Not from dbt's relation cache: the cache is filled before on-run-start, so on a warehouse's first build
+        it has no audit.load_watermarks even after the hook created it, and that build got no watermark. -#}
+    {%- if not execute or flags.WHICH not in load_watermark_commands() -%}
         {{ from_epoch_seconds('null') }}
     {%- else -%}
         (
             select watermark.loads_committed_through
-            from {{ audit }} as watermark
+            from {{ load_watermarks_relation() }} as watermark
             where watermark.invocation_id = '{{ invocation_id }}'
         )
     {%- endif -%}
+{%- endmacro %}
+
+{#- The commands whose on-run-start records a load watermark (record_load_watermark): those that build or test. -#}
+{% macro load_watermark_commands() -%}
+    {{ return(('build', 'run', 'test', 'snapshot', 'seed', 'retry')) }}
 {%- endmacro %}
 
 {#- A row's loaded_at as the fact stores it: capped at the load watermark of this build (unchanged without one). -#}

@@ -142,7 +142,8 @@
     offending_value_N (the value as text). A rule on a parent row (orphan; after with a parent) reads it through
     one left join per parent lookup, shared by the rules that make the same one (lineitem's orphan and
     dates_out_of_order rules both find the line's order). One select per rule over the table took a read of
-    the table per rule: twelve of lineitem's 6 M rows at SF 1.
+    the table per rule: twelve of lineitem's 6 M rows at SF 1. `rows`, when given, is the relation of the rows
+    to check instead of the whole staging reader (quarantine_rows_to_check: an incremental build's units).
 -#}
 {% macro quarantine_rows_breaking_rules(table, spec, rows=none) %}
 {%- set parents = quarantine_parent_lookups(spec) -%}

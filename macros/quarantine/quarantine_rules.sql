@@ -148,6 +148,7 @@
 {% macro quarantine_rows_breaking_rules(table, spec, rows=none) %}
 {%- set parents = quarantine_parent_lookups(spec) -%}
 {%- set rule_lookups = parents.by_rule -%}
+{%- set row_conditions = quarantine_row_rule_conditions(spec.rules, 'checked') -%}
 {%- set conditions = [] -%}
 {%- for rule in spec.rules -%}
 {%- set column = 'checked.' ~ rule.column -%}
@@ -157,20 +158,8 @@
 {%- do conditions.append(column ~ ' is not null and ' ~ parent ~ '.' ~ rule.parent_column ~ ' is null') -%}
 {%- elif rule.rule == 'after' and rule.parent is defined -%}
 {%- do conditions.append(column ~ ' < ' ~ parent ~ '.' ~ rule.parent_column) -%}
-{%- elif rule.rule == 'after' -%}
-{%- do conditions.append(column ~ ' < checked.' ~ rule.than) -%}
-{%- elif rule.rule == 'not_null' -%}
-{%- do conditions.append(column ~ ' is null') -%}
-{%- elif rule.rule == 'values' -%}
-{%- do conditions.append(column ~ " is null or " ~ column ~ " not in ('" ~ rule['values'] | join("', '") ~ "')") -%}
-{%- elif rule.rule == 'range' -%}
-{%- set bounds = [column ~ ' is null'] -%}
-{%- if rule.min is defined %}{% do bounds.append(column ~ ' < ' ~ rule.min) %}{% endif -%}
-{%- if rule.max is defined %}{% do bounds.append(column ~ ' > ' ~ rule.max) %}{% endif -%}
-{%- do conditions.append(bounds | join(' or ')) -%}
-{%- elif rule.rule == 'text' -%}
-{%- do conditions.append('length(' ~ column ~ ') > ' ~ var('quarantine_max_text_length') ~ ' or '
-    ~ has_control_characters(column)) -%}
+{%- else -%}
+{%- do conditions.append(row_conditions[loop.index0]) -%}
 {%- endif -%}
 {%- endfor -%}
 {%- set rule_names, offending_values = [], [] -%}
@@ -202,6 +191,37 @@
             (
                 ({{ conditions | join(')\n                or (') }})
             )
+{% endmacro %}
+
+
+{#-
+    For each of `rules`, the condition a row breaks it under when the rule reads the row alone (not_null, values,
+    range, after with `than`, text), its columns read through `alias`; none for a rule on a parent row (orphan,
+    after with a parent). The one definition quarantine_rows_breaking_rules and repair_snapshot share.
+-#}
+{% macro quarantine_row_rule_conditions(rules, alias) %}
+{%- set conditions = [] -%}
+{%- for rule in rules -%}
+{%- set column = alias ~ '.' ~ rule.column -%}
+{%- if rule.rule == 'not_null' -%}
+{%- do conditions.append(column ~ ' is null') -%}
+{%- elif rule.rule == 'values' -%}
+{%- do conditions.append(column ~ " is null or " ~ column ~ " not in ('" ~ rule['values'] | join("', '") ~ "')") -%}
+{%- elif rule.rule == 'range' -%}
+{%- set bounds = [column ~ ' is null'] -%}
+{%- if rule.min is defined %}{% do bounds.append(column ~ ' < ' ~ rule.min) %}{% endif -%}
+{%- if rule.max is defined %}{% do bounds.append(column ~ ' > ' ~ rule.max) %}{% endif -%}
+{%- do conditions.append(bounds | join(' or ')) -%}
+{%- elif rule.rule == 'after' and rule.parent is not defined -%}
+{%- do conditions.append(column ~ ' < ' ~ alias ~ '.' ~ rule.than) -%}
+{%- elif rule.rule == 'text' -%}
+{%- do conditions.append('length(' ~ column ~ ') > ' ~ var('quarantine_max_text_length') ~ ' or '
+    ~ has_control_characters(column)) -%}
+{%- else -%}
+{%- do conditions.append(none) -%}
+{%- endif -%}
+{%- endfor -%}
+{{ return(conditions) }}
 {% endmacro %}
 
 

@@ -11,48 +11,26 @@
     dry_run=true only counts the versions it would remove.
 -#}
 {% macro repair_snapshot(table, dry_run=false) %}
-{%- set rules = quarantine_rules() -%}
-{%- if table not in rules or table not in ('customer', 'supplier', 'part', 'partsupp') -%}
+    {%- set rules = quarantine_rules() -%}
+    {%- if table not in rules or table not in ('customer', 'supplier', 'part', 'partsupp') -%}
         {{ exceptions.raise_compiler_error(
             "repair_snapshot: table must be one of customer, supplier, part, partsupp (got " ~ table ~ ")"
         ) }}
-{%- endif -%}
-{%- set spec = rules[table] -%}
-{%- set snapshot = ref('snp_tpch__' ~ table) -%}
-{%- set conditions = [] -%}
-{%- for rule in spec.rules -%}
-{%- set column = 'version.' ~ rule.column -%}
-{%- if rule.rule == 'not_null' -%}
-            {%- do conditions.append(column ~ ' is null') -%}
-        {%- elif rule.rule == 'values' -%}
-            {%- do conditions.append(
-                column ~ " is null or " ~ column ~ " not in ('" ~ rule['values'] | join("', '") ~ "')"
-            ) -%}
-        {%- elif rule.rule == 'range' -%}
-{%- set bounds = [column ~ ' is null'] -%}
-{%- if rule.min is defined %}{% do bounds.append(column ~ ' < ' ~ rule.min) %}{% endif -%}
-{%- if rule.max is defined %}{% do bounds.append(column ~ ' > ' ~ rule.max) %}{% endif -%}
-            {%- do conditions.append(bounds | join(' or ')) -%}
-        {%- elif rule.rule == 'after' and rule.parent is not defined -%}
-            {%- do conditions.append(column ~ ' < version.' ~ rule.than) -%}
-        {%- elif rule.rule == 'text' -%}
-            {%- do conditions.append(
-                'length(' ~ column ~ ') > ' ~ var('quarantine_max_text_length')
-                ~ " or " ~ has_control_characters(column)
-            ) -%}
-{%- endif -%}
-{%- endfor -%}
-{%- set bad = '(' ~ conditions | join(') or (') ~ ')' -%}
-{%- set key = spec.key | join(', ') -%}
-{%- set counted = run_query('select count(*) from ' ~ snapshot ~ ' as version where ' ~ bad) -%}
-{%- set found = counted.columns[0].values()[0] -%}
-{%- if dry_run or found == 0 -%}
+    {%- endif -%}
+    {%- set spec = rules[table] -%}
+    {%- set snapshot = ref('snp_tpch__' ~ table) -%}
+    {%- set conditions = quarantine_row_rule_conditions(spec.rules, 'version') | reject('none') | list -%}
+    {%- set bad = '(' ~ conditions | join(') or (') ~ ')' -%}
+    {%- set key = spec.key | join(', ') -%}
+    {%- set counted = run_query('select count(*) from ' ~ snapshot ~ ' as version where ' ~ bad) -%}
+    {%- set found = counted.columns[0].values()[0] -%}
+    {%- if dry_run or found == 0 -%}
         {{ log("repair_snapshot: " ~ found ~ " version(s) of " ~ snapshot ~ " break a rule"
                ~ ("; dry run, nothing changed" if dry_run else "; nothing to do"), info=True) }}
-{{ return(found) }}
-{%- endif -%}
-{%- set repair -%}
-delete from {{ snapshot }} as version where {{ bad }};
+        {{ return(found) }}
+    {%- endif -%}
+    {%- set repair -%}
+        delete from {{ snapshot }} as version where {{ bad }};
         update {{ snapshot }} as version
         set dbt_valid_to = relinked.valid_to
         from (
@@ -65,11 +43,11 @@ delete from {{ snapshot }} as version where {{ bad }};
             from {{ snapshot }}
         ) as relinked
         where version.dbt_scd_id = relinked.dbt_scd_id and version.dbt_valid_to <> relinked.valid_to;
-{%- endset -%}
-{%- do run_query(repair) -%}
-{%- do run_query('commit') -%}
+    {%- endset -%}
+    {%- do run_query(repair) -%}
+    {%- do run_query('commit') -%}
     {{ log("repair_snapshot: removed " ~ found ~ " version(s) of " ~ snapshot ~ " that break a rule and joined the "
            ~ "remaining versions again; now run: dbt build --select snp_tpch__" ~ table ~ "+ --full-refresh",
            info=True) }}
-{{ return(found) }}
+    {{ return(found) }}
 {% endmacro %}

@@ -83,6 +83,11 @@ def test_day_after_day_raw_equals_the_source_and_the_truth_log(landed):
     assert deleted_total > 0, "no delete happened: the tombstone check proved nothing"
     again = run(python("ingest/run.py"), landed.env)
     assert "0 row(s) merged and 0 marked deleted" in again.stdout + again.stderr
+    # A loaded package keeps its state, not its data (.dlt/config.toml, delete_completed_jobs).
+    loaded = pipeline_dir(landed) / "load" / "loaded"
+    assert sorted(loaded.glob("*")), f"no loaded package under {loaded}"
+    kept = sorted(loaded.glob("*/completed_jobs/*.parquet"))
+    assert not kept, f"{len(kept)} data file(s) of loaded packages kept under {loaded}, e.g. {kept[:3]}"
 
 
 def test_sigkill_at_random_moments_then_a_rerun_equals_a_clean_run(landed):
@@ -116,11 +121,15 @@ def phase(last_output: str) -> str:
     return "start"
 
 
+def pipeline_dir(dbs):
+    """dlt's working folder of the ingest pipeline into ``dbs``' warehouse (ingest/pipeline.py, make_pipeline)."""
+    return STATE_DIR / "dlt" / f"{dbs.warehouse.host}_{dbs.warehouse.port}_{dbs.warehouse.dbname}" / "tpch_raw"
+
+
 def test_a_kill_between_normalize_commit_and_cleanup_is_mended(landed):
     """dlt renames a normalized package into load/ and then deletes its extracted copy: a SIGKILL between the
     two (seen in CI) leaves both. Recreate that state exactly and check the next run mends it."""
-    working = STATE_DIR / "dlt" / f"{landed.warehouse.host}_{landed.warehouse.port}_{landed.warehouse.dbname}"
-    working = working / "tpch_raw"
+    working = pipeline_dir(landed)
     committed = sorted((working / "load" / "loaded").glob("*"))
     assert committed, f"no loaded package under {working}"
     stale = working / "normalize" / "extracted" / committed[-1].name

@@ -44,6 +44,9 @@ insert into {schema}.pairs_indexed_wider values (1, 2, 1), (1, 2, 2), (1, 23, 1)
 create table {schema}.pairs_keyed (a integer, b integer, primary key (b, a));
 insert into {schema}.pairs_keyed values (1, 2), (1, 23), (12, 3), (2, 1);
 
+create table {schema}.keyed_ids (id integer primary key, other integer);
+insert into {schema}.keyed_ids values (1, 7), (2, 7), (3, 8), (4, null), (5, null);
+
 create table {schema}.pairs (a integer, b integer);
 insert into {schema}.pairs values (1, 2), (1, 23), (12, 3), (2, 1);
 
@@ -101,6 +104,7 @@ insert into {schema}.versions_open_null values
 """Each table's violations are described in the fixture YAML next to the tests that must find them."""
 
 GENERIC_TESTS = (
+    "unique",
     "unique_combination_of_columns",
     "relationships_multi_column",
     "accepted_range",
@@ -183,29 +187,37 @@ def test_each_fixture_test_finds_exactly_the_bad_rows(dbt_run: tuple[dict, dict[
     assert not wrong, "\n".join(wrong)
 
 
-def test_unique_combination_reads_no_row_where_the_key_is_enforced(dbt_run, fixture_schema: str) -> None:
-    """On the table whose primary key enforces the pair, the test's scan never runs (PostgreSQL evaluates the
-    macro key_not_enforced once, before it); on the table whose unique index is wider, it does."""
+@pytest.mark.parametrize(
+    ("trusting", "scanning", "rows"),
+    [
+        (
+            "unique_combination_trusts_an_enforced_primary_key",
+            "unique_combination_scans_despite_a_wider_unique_index",
+            4,
+        ),
+        ("unique_trusts_an_enforced_primary_key", "unique_scans_a_column_no_key_guards", 3),
+    ],
+)
+def test_a_uniqueness_test_reads_no_row_where_the_key_is_enforced(
+    dbt_run, fixture_schema: str, trusting: str, scanning: str, rows: int
+) -> None:
+    """On the table whose primary key enforces the key, the test's scan never runs (PostgreSQL evaluates the
+    macro key_not_enforced once, before it); where no index guards exactly those columns (a wider unique index,
+    a column of its own), it does: unique_combination_of_columns and dbt's `unique` (macros/tests/unique.sql)."""
     _, results = dbt_run
     loc = location("warehouse")
     conn = psycopg2.connect(**loc.connect_kwargs())
     plans = {}
     try:
         with conn.cursor() as cur:
-            for name in (
-                "unique_combination_trusts_an_enforced_primary_key",
-                "unique_combination_scans_despite_a_wider_unique_index",
-            ):
+            for name in (trusting, scanning):
                 cur.execute("explain (analyze, costs off) " + results[name]["compiled_code"])
                 plans[name] = "\n".join(row[0] for row in cur.fetchall())
     finally:
         conn.close()
-    keyed, wider = (
-        next(line for line in plan.splitlines() if f"Seq Scan on {table}" in line)
-        for plan, table in zip(plans.values(), ("pairs_keyed", "pairs_indexed_wider"), strict=True)
-    )
-    assert "(never executed)" in keyed, plans
-    assert "(never executed)" not in wider and "rows=4" in wider, plans
+    trusted, scanned = (next(line for line in plan.splitlines() if "Seq Scan on" in line) for plan in plans.values())
+    assert "(never executed)" in trusted, plans
+    assert "(never executed)" not in scanned and f"rows={rows}" in scanned, plans
 
 
 SCOPED_TEST = "accepted_range_scoped_to_rows_loaded_since_its_last_pass"

@@ -35,3 +35,24 @@
 {% macro snowflake__partial_index(relation, prefix, columns, predicate) -%}
     select 1 as indexes_are_postgresql_only
 {%- endmacro %}
+
+{#-
+    A unique b-tree index on `columns` of `relation` (a post-hook), so that PostgreSQL enforces the key: the
+    uniqueness tests on exactly those columns (`unique`, unique_combination_of_columns) then read the catalog
+    instead of the rows (macro key_not_enforced), and a join on the key can probe it. Named
+    <table>_<columns>_key, created once (if not exists): for relations that are never rebuilt, such as the
+    snapshots (a table rebuilt under a backup name would need partial_index's naming). A duplicate then fails the
+    statement that writes it, naming the key. Snowflake has no indexes: nothing.
+-#}
+{% macro unique_index(relation, columns) -%}
+    {{ return(adapter.dispatch('unique_index')(relation, columns)) }}
+{%- endmacro %}
+
+{% macro default__unique_index(relation, columns) -%}
+    create unique index if not exists {{ relation.identifier ~ '_' ~ columns | join('_') ~ '_key' }}
+    on {{ relation }} ({{ columns | join(', ') }})
+{%- endmacro %}
+
+{% macro snowflake__unique_index(relation, columns) -%}
+    select 1 as indexes_are_postgresql_only
+{%- endmacro %}

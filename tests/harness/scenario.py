@@ -31,8 +31,10 @@ FACTS: dict[str, list[str]] = {
     "fct_order_lines": ["order_id", "line_number"],
     "fct_orders": ["order_id"],
     "fct_inventory_daily": ["part_id", "supplier_id", "date_key"],
+    "dim_part_supplier": ["part_supplier_key"],
 }
-"""Each fact and its primary key (the order of the checksum)."""
+"""Each incremental model of the star (the facts, and dim_part_supplier) and its primary key (the order of the
+checksum): on the last day the incremental path's result is kept and compared with a --full-refresh's."""
 
 Line = tuple[int, int]
 

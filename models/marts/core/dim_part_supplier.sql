@@ -1,5 +1,38 @@
+{#-
+    Incremental (merge on part_supplier_key): a build writes only the part-suppliers that are new or whose
+    comment or deleted flag changed since the last one, found by comparing each latest version with the row
+    the dimension holds (one hash join on the natural key), and the two special members (unchanged). Rows
+    never leave: the snapshot keeps every part-supplier it has seen, a deleted one as its deletion record
+    (flagged here), so the dimension a build leaves equals the one a --full-refresh builds. At SF 1 the table
+    was rebuilt with all 800 k rows (and their surrogate keys) by every build, 10.6 s of one day's build, for the
+    few comments a day changes.
+-#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='merge',
+        unique_key='part_supplier_key',
+        on_schema_change='fail',
+    )
+}}
+
 with
 
+{% if is_incremental() %}
+-- The part-suppliers as the dimension holds them now.
+existing_part_suppliers as (
+
+    select
+        part_id,
+        supplier_id,
+        partsupp_comment,
+        is_deleted
+    from {{ this }}
+    where part_supplier_key >= 0
+
+),
+
+{% endif %}
 partsupp_versions as (
 
     select
@@ -29,15 +62,26 @@ part_suppliers as (
 
     select
         -- keys
-        {{ surrogate_key(['part_id', 'supplier_id']) }} as part_supplier_key,
-        part_id,
-        supplier_id,
+        {{ surrogate_key(['latest_versions.part_id', 'latest_versions.supplier_id']) }} as part_supplier_key,
+        latest_versions.part_id,
+        latest_versions.supplier_id,
 
         -- attributes
-        partsupp_comment,
-        is_deleted
+        latest_versions.partsupp_comment,
+        latest_versions.is_deleted
 
     from latest_versions
+    {% if is_incremental() %}
+        -- only a part-supplier the dimension does not hold yet, or one whose comment or deleted flag moved
+        left join existing_part_suppliers as held
+            on
+                latest_versions.part_id = held.part_id
+                and latest_versions.supplier_id = held.supplier_id
+        where
+            held.part_id is null
+            or held.partsupp_comment <> latest_versions.partsupp_comment
+            or held.is_deleted <> latest_versions.is_deleted
+    {% endif %}
 
 ),
 

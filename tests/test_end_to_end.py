@@ -136,6 +136,15 @@ def test_changed_and_new_rows_arrive_exactly(built):
         "update tpch.lineitem set l_returnflag = 'R', updated_at = %s where l_orderkey = 1 and l_linenumber = 1",
         (stamp,),
     )
+    # A part-supplier's comment, the one attribute of dim_part_supplier that an incremental build must notice
+    # changing (it writes only the part-suppliers that differ from what it holds).
+    (offer,) = query(dbs.source, "select ps_partkey, ps_suppkey from tpch.partsupp order by 1, 2 limit 1")
+    execute(
+        dbs.source,
+        "update tpch.partsupp set ps_comment = 'a comment rewritten today', updated_at = %s "
+        "where ps_partkey = %s and ps_suppkey = %s",
+        (stamp, *offer),
+    )
     (new_order,) = query(dbs.source, "select max(o_orderkey) + 1 from tpch.orders")[0]
     execute(
         dbs.source,
@@ -158,22 +167,23 @@ def test_changed_and_new_rows_arrive_exactly(built):
 
     result = run(python("ingest/run.py"), dbs.env)
     log = result.stdout + result.stderr
-    assert "ingested 8 table(s), 6 row(s) merged and 0 marked deleted" in log, log
+    assert "ingested 8 table(s), 7 row(s) merged and 0 marked deleted" in log, log
     run(dbt("build"), dbs.env)
 
     after = raw_state(dbs)
     changed_tables = {table for table in TABLES if after[table] != before[table]}
-    assert changed_tables == {"customer", "orders", "lineitem"}
+    assert changed_tables == {"customer", "partsupp", "orders", "lineitem"}
     landed = {
         table: query(
             dbs.warehouse,
             f"select {', '.join(PRIMARY_KEYS[table])} from {RAW_SCHEMA}.{table} where _dlt_load_id > %s order by 1",
             (last_load,),
         )
-        for table in ("customer", "orders", "lineitem")
+        for table in ("customer", "partsupp", "orders", "lineitem")
     }
     assert landed == {
         "customer": [(7,), (8,), (9,)],
+        "partsupp": [tuple(offer)],
         "orders": [(new_order,)],
         "lineitem": [(1, 1), (new_order, 1)],
     }
@@ -183,6 +193,11 @@ def test_changed_and_new_rows_arrive_exactly(built):
     assert query(dbs.warehouse, "select customer_address from staging.stg_tpch__customer where customer_id = 7")[0][
         0
     ].endswith("(moved)")
+    assert query(
+        dbs.warehouse,
+        "select partsupp_comment from marts.dim_part_supplier where part_id = %s and supplier_id = %s",
+        offer,
+    ) == [("a comment rewritten today",)]
 
     # The build's load watermark is the newest load dlt's own log marks complete, and the two changed lines (the
     # newest load wrote them) carry it as their loaded_at: the next build's window starts after this load.

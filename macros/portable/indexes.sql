@@ -42,7 +42,9 @@
     instead of the rows (macro key_not_enforced), and a join on the key can probe it. Named
     <table>_<columns>_key, created once (if not exists): for relations that are never rebuilt, such as the
     snapshots (a table rebuilt under a backup name would need partial_index's naming). A duplicate then fails the
-    statement that writes it, naming the key. Snowflake has no indexes: nothing.
+    statement that writes it, naming the key. Not dbt's `indexes` config: dbt creates a snapshot's indexes only
+    when it creates the table, and a snapshot is never rebuilt, so every warehouse built before would never get
+    it; the post-hook adds it to those on their next build. Snowflake has no indexes: nothing.
 -#}
 {% macro unique_index(relation, columns) -%}
     {{ return(adapter.dispatch('unique_index')(relation, columns)) }}

@@ -12,7 +12,8 @@ How a table is ingested:
   merged on the table's primary key with dlt's ``delete-insert`` strategy (it deduplicates the staged rows on
   the key, so a file loaded twice by a resumed package still lands once); a unique index on the primary key
   in raw keeps the merge fast and makes a duplicate key impossible. A table loaded in full (a full refresh, or
-  new to raw) is appended to its emptied table instead: no staging copy, no merge (``table_resource``);
+  new to raw) takes no files and no merge: its one extracted row moves the cursor, and its load step copies the
+  table straight from the source into the emptied raw table (ingest/direct_copy.py);
 - ``_deleted_at`` is part of every raw table: NULL for a row that exists in the source (see ingest/deletes.py
   for how deleted rows are marked).
 
@@ -35,7 +36,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest import deletes, held_rows, privileges, schema_changes
+from ingest import deletes, direct_copy, held_rows, privileges, schema_changes
 from ingest.config import CURSOR_COLUMN, RAW_SCHEMA, ROOT, SOURCE_SCHEMA, STATE_DIR, Location, SnowflakeLocation
 from ingest.db import connect, explain_error, session
 from ingest.errors import IngestError, explain_os_error
@@ -271,6 +272,16 @@ class AdbcCopyTableLoader(BaseTableLoader):
             raise
 
 
+class CursorRowLoader(AdbcCopyTableLoader):
+    """The one row with the latest ``updated_at`` of dlt's query (its cap applied): what a table loaded in full
+    extracts. dlt moves the cursor and shapes the raw table from it; the load step copies the table's rows
+    straight from the source (ingest/direct_copy.py)."""
+
+    def make_query(self) -> sa.Select:
+        query = super().make_query()
+        return query.order_by(None).order_by(self.table.c[CURSOR_COLUMN].desc()).limit(1)
+
+
 def _numeric_as_text(query: sa.Select) -> sa.Select:
     """``query`` with each ``numeric`` column sent as its text (``::text``, under its own name).
 
@@ -357,11 +368,11 @@ def table_resource(
     Rows stamped after ``clock.cap`` (the source's clock less the safety window) or with no stamp are not read:
     the cursor never passes the source's clock (ingest/held_rows.py holds and reports them).
 
-    ``append``: the table is being loaded in full into an emptied raw table (PostgreSQL only), so its files are
-    copied straight into it instead of merged through a staging table. The merge of an empty table still
-    copied every row twice and sorted them for its deduplication: 41 of the 56 s of the load step at SF 1.
-    What the merge's deduplication guarded against (a file copied again by a resumed package) the primary key's
-    unique index catches instead (``ensure_raw_indexes``).
+    ``append``: the table is being loaded in full into an emptied raw table (PostgreSQL only). It extracts one
+    row, the cursor's (``CursorRowLoader``), and its load step copies the table straight from the source into
+    raw (ingest/direct_copy.py): no merge through a staging table (the merge of an empty table copied every row
+    twice and sorted them for its deduplication: 41 of the 56 s of the load step at SF 1), and no row through
+    Python's parquet files either.
     """
 
     def capped(query: sa.Select, table_: sa.Table) -> sa.Select:
@@ -373,7 +384,7 @@ def table_resource(
         metadata=metadata,
         table=table,
         backend="pyarrow",
-        table_loader_class=AdbcCopyTableLoader,
+        table_loader_class=CursorRowLoader if append else AdbcCopyTableLoader,
         # Raw takes wide types (text, bigint, numeric(38,9)): a widened source column needs nothing in raw,
         # and staging casts to the exact types (see ingest/schema_changes.py).
         reflection_level="full",
@@ -393,9 +404,11 @@ def table_resource(
     # driver and Arrow run without the GIL), not in turn: the full extraction at SF 1 took 27-30 s instead of
     # 32-41 s (two runs each, alternated, same memory peak). A Ctrl-C reaches the main thread as an interrupt.
     resource = resource.parallelize()
+    # dlt keeps a table hint in the pipeline's schema from run to run: set it on every run, False for a merge.
+    resource.apply_hints(additional_table_hints={direct_copy.HINT: append})
 
     def count(batch: pa.Table) -> pa.Table:
-        counter(batch.num_rows)
+        counter(0 if append else batch.num_rows)
         return batch
 
     return resource.add_map(_with_deleted_at).add_map(_with_dlt_columns).add_map(count)
@@ -621,7 +634,7 @@ def _run_postgres(source: Location, warehouse: Location, tables: list[str], full
     connect(warehouse).close()
     privileges.check(source, warehouse, tables)
     keys = primary_keys(source, tables)
-    with exclusive_run(warehouse):
+    with exclusive_run(warehouse), direct_copy.for_run(source, warehouse):
         prepare_warehouse(warehouse)
         reload = schema_changes.check(source, warehouse, tables).reload
         deletes.install(source, keys)
@@ -661,6 +674,8 @@ def _run_postgres(source: Location, warehouse: Location, tables: list[str], full
             # Only now that the released rows are loaded: a run that failed before re-reads them next time.
             held_rows.record(warehouse, found)
         result.add_marked(marked)
+        for table in in_full:  # read by the copy at the load step
+            result.tables[table].extracted_rows = result.tables[table].loaded_rows
         held_rows.report(result.held, clock)
         compare_counts(source, warehouse, tables, clock)
     result.seconds = time.monotonic() - started
@@ -907,6 +922,9 @@ def _extract_group(
     for table in group:
         outcome = result.tables[table]
         outcome.extract_seconds = finished[table] - started
+        if append:
+            log.info("  extracted %-9s its cursor; a full load, copied straight from the source when loaded", table)
+            continue
         rate = (
             outcome.extracted_rows / outcome.extract_seconds
             if outcome.extracted_rows and outcome.extract_seconds
@@ -1069,6 +1087,8 @@ def _normalize_and_load(
         normalized = time.monotonic()
         step = "load"
         (load or pipeline.load)()
+        # A table copied from the source had one row in its file, the cursor's; the copy counted the rows.
+        counts.update(direct_copy.copied_rows())
         rows = sum(
             count for table, count in counts.items() if not table.startswith("_dlt") and table != deletes.RAW_TABLE
         )

@@ -36,12 +36,13 @@ import time
 from collections.abc import Iterator
 from typing import BinaryIO
 
+import psycopg2
 import pyarrow.parquet as pq
 from dlt.destinations.impl.postgres import postgres as dlt_postgres
 from psycopg2 import sql
 
 from ingest.config import CURSOR_COLUMN, RAW_SCHEMA, SOURCE_SCHEMA, Location
-from ingest.db import session
+from ingest.db import connect, explain_error, session
 from ingest.errors import IngestError
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ READ_SIZE = 1 << 18
 _RUN: dict[str, Location] = {}
 _COPIED: dict[str, int] = {}
 _LOCK = threading.Lock()
+_STOPPED = threading.Event()
 
 
 @contextlib.contextmanager
@@ -68,8 +70,12 @@ def for_run(source: Location, warehouse: Location) -> Iterator[None]:
     # dlt's PostgreSQL client makes its parquet jobs from this module attribute.
     dlt_postgres.PostgresParquetCopyJob = SourceCopyJob
     _RUN.update(source=source, warehouse=warehouse)
+    _STOPPED.clear()
     try:
         yield
+    except BaseException:
+        _STOPPED.set()  # the copies still running stop too (_Progress)
+        raise
     finally:
         _RUN.clear()
         dlt_postgres.PostgresParquetCopyJob = _DLT_JOB
@@ -184,16 +190,24 @@ def _pipe_copy(source: Location, query: sql.Composable, cur: object, target: sql
     failed: list[BaseException] = []
 
     def copy_out() -> None:
+        src = None
         try:
-            with session(source) as src, src.cursor() as scur:
+            src = connect(source)
+            with src.cursor() as scur:
                 # A timestamp without time zone is UTC, as dlt takes it (its cast to raw's timestamptz reads it so).
                 scur.execute("set time zone 'UTC'")
                 scur.copy_expert(query.as_string(src), writer)
+        except psycopg2.Error as error:
+            failed.append(IngestError(explain_error(source, error)))
         except BaseException as error:  # noqa: BLE001 - handed to the reading side, which raises it
             failed.append(error)
         finally:
             with contextlib.suppress(OSError):  # the warehouse side gone: its error is the one raised
                 writer.close()
+            if src is not None:
+                # Closed without a rollback: after a failed write the COPY is still streaming, and a rollback would
+                # first read the rest of it (the whole table); closing ends the source's query at once.
+                src.close()
 
     def source_error() -> IngestError | None:
         if not failed or isinstance(failed[0], BrokenPipeError) or "Broken pipe" in str(failed[0]):
@@ -223,7 +237,7 @@ def _pipe_copy(source: Location, query: sql.Composable, cur: object, target: sql
 
 
 class _Progress:
-    """A file for COPY FROM that logs the megabytes read every PROGRESS_SECONDS."""
+    """A file for COPY FROM that logs the megabytes read every PROGRESS_SECONDS, and stops when the run does."""
 
     def __init__(self, stream: BinaryIO, name: str) -> None:
         self.stream, self.name = stream, name
@@ -231,6 +245,10 @@ class _Progress:
         self.started = self.reported = time.monotonic()
 
     def read(self, size: int = -1) -> bytes:
+        # The run stopped (a Ctrl-C, an error): the interpreter would wait for this load thread to copy the rest of
+        # the table before exiting (20 s for lineitem at SF 1). Failing the read aborts the COPY, which rolls back.
+        if _STOPPED.is_set():
+            raise InterruptedError(f"the run stopped while copying {self.name}")
         data = self.stream.read(size)
         self.bytes += len(data)
         now = time.monotonic()

@@ -363,6 +363,20 @@ def session(loc: Location, autocommit: bool = False) -> Iterator[psycopg2.extens
         conn.close()
 
 
+def table_columns(loc: Location, schema: str, tables: list[str]) -> dict[str, dict[str, str]]:
+    """Each table's columns (in order) and their data types, as information_schema names them."""
+    with session(loc) as conn, conn.cursor() as cur:
+        cur.execute(
+            "select table_name, column_name, data_type from information_schema.columns "
+            "where table_schema = %s and table_name = any(%s) order by table_name, ordinal_position",
+            (schema, tables),
+        )
+        columns: dict[str, dict[str, str]] = {}
+        for table, column, data_type in cur.fetchall():
+            columns.setdefault(table, {})[column] = data_type
+    return columns
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python ingest/db.py",

@@ -42,7 +42,7 @@ from dlt.destinations.impl.postgres import postgres as dlt_postgres
 from psycopg2 import sql
 
 from ingest.config import CURSOR_COLUMN, RAW_SCHEMA, SOURCE_SCHEMA, Location
-from ingest.db import connect, explain_error, session
+from ingest.db import connect, explain_error, session, table_columns
 from ingest.errors import IngestError
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,8 @@ _RUN: dict[str, Location] = {}
 _COPIED: dict[str, int] = {}
 _LOCK = threading.Lock()
 _STOPPED = threading.Event()
+_DLT_JOB = dlt_postgres.PostgresParquetCopyJob
+"""dlt's own parquet job class, put back when a run ends."""
 
 
 @contextlib.contextmanager
@@ -87,9 +89,6 @@ def copied_rows() -> dict[str, int]:
         copied = dict(_COPIED)
         _COPIED.clear()
     return copied
-
-
-_DLT_JOB = dlt_postgres.PostgresParquetCopyJob
 
 
 class SourceCopyJob(_DLT_JOB):
@@ -136,12 +135,7 @@ def copy_table(source: Location, warehouse: Location, table: str, cursor: object
             (f"{RAW_SCHEMA}.{table}",),
         )
         raw_columns = cur.fetchall()
-        with session(source) as src, src.cursor() as scur:
-            scur.execute(
-                "select attname from pg_attribute where attrelid = %s::regclass and attnum > 0 and not attisdropped",
-                (f"{SOURCE_SCHEMA}.{table}",),
-            )
-            source_columns = {name for (name,) in scur.fetchall()}
+        source_columns = set(table_columns(source, SOURCE_SCHEMA, [table]).get(table, {}))
         select = sql.SQL(", ").join(_expression(name, type_, source_columns, load_id) for name, type_ in raw_columns)
         query = sql.SQL("copy (select {} from {} where {} <= {}) to stdout (format binary)").format(
             select, sql.Identifier(SOURCE_SCHEMA, table), sql.Identifier(CURSOR_COLUMN), sql.Literal(cursor)
@@ -230,9 +224,8 @@ def _pipe_copy(source: Location, query: sql.Composable, cur: object, target: sql
     thread.join()
     # A source that fails between two rows ends the stream where PostgreSQL's binary COPY accepts an end: the
     # warehouse would commit part of the table. The source's error is raised instead, and the block rolls back.
-    error = source_error() or (IngestError(f"copying {name} from the source failed: {failed[0]}") if failed else None)
-    if error is not None:
-        raise error
+    if failed:
+        raise IngestError(f"copying {name} from the source failed: {str(failed[0]).strip()}")
     return rows
 
 

@@ -18,7 +18,7 @@ import logging
 from dataclasses import dataclass, field
 
 from ingest.config import RAW_SCHEMA, SOURCE_SCHEMA, Location
-from ingest.db import session
+from ingest.db import table_columns
 from ingest.errors import IngestError
 
 log = logging.getLogger(__name__)
@@ -54,19 +54,6 @@ class Changes:
     """Tables to reload in full because the source gained columns."""
 
 
-def _columns(loc: Location, schema: str, tables: list[str]) -> dict[str, dict[str, str]]:
-    with session(loc) as conn, conn.cursor() as cur:
-        cur.execute(
-            "select table_name, column_name, data_type from information_schema.columns "
-            "where table_schema = %s and table_name = any(%s) order by table_name, ordinal_position",
-            (schema, tables),
-        )
-        columns: dict[str, dict[str, str]] = {}
-        for table, column, data_type in cur.fetchall():
-            columns.setdefault(table, {})[column] = data_type
-    return columns
-
-
 def check(
     source: Location,
     warehouse: Location | None,
@@ -79,9 +66,9 @@ def check(
     PostgreSQL type name) by another engine (ingest/to_snowflake.py).
     """
     changes = Changes()
-    source_columns = _columns(source, SOURCE_SCHEMA, tables)
+    source_columns = table_columns(source, SOURCE_SCHEMA, tables)
     if raw_columns is None:
-        raw_columns = _columns(warehouse, RAW_SCHEMA, tables)
+        raw_columns = table_columns(warehouse, RAW_SCHEMA, tables)
     problems = []
     for table in tables:
         raw = {name: kind for name, kind in raw_columns.get(table, {}).items() if name not in INGEST_COLUMNS}

@@ -6,7 +6,7 @@
 -#}
 {% macro snapshot_staging_column_lists(strategy, source_sql, target_relation) %}
 {%- set keys = [] -%}
-{%- if strategy.unique_key is not string -%}
+{%- if strategy.unique_key | is_list -%}
 {%- for key in strategy.unique_key -%}{%- do keys.append('dbt_unique_key_' ~ loop.index) -%}{%- endfor -%}
 {%- else -%}
 {%- do keys.append('dbt_unique_key') -%}

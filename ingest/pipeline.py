@@ -532,7 +532,10 @@ def ensure_raw_indexes(warehouse: Location, keys: dict[str, list[str]]) -> None:
     """A unique index on each raw table's primary key: the merge's lookups and a guard against duplicates; and
     one on the load time staging computes from ``_dlt_load_id`` (its ``loaded_at``, dbt macro
     from_epoch_seconds, the same expression), so a dbt data test that checks only the rows loaded since it last
-    passed (macros/tests/scoped_data_tests.sql) reads those rows, not the whole table.
+    passed (macros/tests/scoped_data_tests.sql) reads those rows, not the whole table; and a partial one on the
+    key of the tombstones (``_deleted_at`` set; every table but the delete log has the column), which the
+    staging models of deletes read on every build to take deleted rows out of the facts: at SF 1 after 14 days,
+    17 k lineitem tombstones in 0.03 s, where the scan of 6 M raw lines took 1.6 s.
 
     Built two at a time, biggest tables first, on two connections: after a full load at SF 1 the indexes of
     lineitem take about 5 s each, and a build runs on one core. Only the missing ones: an incremental run finds
@@ -547,6 +550,11 @@ def ensure_raw_indexes(warehouse: Location, keys: dict[str, list[str]]) -> None:
         sizes = dict(cur.fetchall())
         cur.execute("select indexname from pg_indexes where schemaname = %s", (RAW_SCHEMA,))
         existing = {name for (name,) in cur.fetchall()}
+        cur.execute(
+            "select table_name from information_schema.columns where table_schema = %s and column_name = %s",
+            (RAW_SCHEMA, DELETED_AT),
+        )
+        with_tombstones = {name for (name,) in cur.fetchall()}
     tables = sorted((table for table in keys if table in sizes), key=lambda table: -sizes[table])
     builds: list[Callable[[], None]] = []
     for table in tables:
@@ -554,6 +562,8 @@ def ensure_raw_indexes(warehouse: Location, keys: dict[str, list[str]]) -> None:
             builds.append(lambda table=table: _primary_key_index(warehouse, table, keys[table]))
         if f"{table}__loaded_at" not in existing:
             builds.append(lambda table=table: _loaded_at_index(warehouse, table))
+        if f"{table}__tombstones" not in existing and table in with_tombstones:
+            builds.append(lambda table=table: _tombstones_index(warehouse, table, keys[table]))
     if not builds:
         return
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="raw-index") as pool:
@@ -596,6 +606,15 @@ def _loaded_at_index(warehouse: Location, table: str) -> None:
         cur.execute(
             f"create index if not exists {table}__loaded_at on {RAW_SCHEMA}.{table} "
             "(to_timestamp(_dlt_load_id::double precision))"
+        )
+        conn.commit()
+
+
+def _tombstones_index(warehouse: Location, table: str, columns: list[str]) -> None:
+    with session(warehouse) as conn, conn.cursor() as cur:
+        cur.execute(
+            f"create index if not exists {table}__tombstones on {RAW_SCHEMA}.{table} ({', '.join(columns)}) "
+            f"where {DELETED_AT} is not null"
         )
         conn.commit()
 

@@ -10,7 +10,7 @@
         source then corrected is loaded again, so it is taken too;
     (b) the fact holds one of its lines with an unknown (-1) customer, supplier or part key or no supply cost,
         whatever its date: a dimension member or a cost that arrived late re-keys it, without a --full-refresh.
-        Cost: one scan of the fact for such lines per run (they are few).
+        Cost: an index-only scan of fct_order_lines' partial index on such lines (macro line_waits_for_a_member).
     A query of keys rather than a condition on the joined rows: each branch filters one table on its own
     column, which the database applies where it reads the table (on PostgreSQL the screened views' scans of
     raw; then the facts fetch the few orders it lists by their key), where an OR over the joined lines and
@@ -22,9 +22,5 @@
     union
     select waiting.order_id
     from {{ fact }} as waiting
-    where
-        waiting.customer_key = {{ unknown_key() }}
-        or waiting.supplier_key = {{ unknown_key() }}
-        or waiting.part_key = {{ unknown_key() }}
-        or waiting.supply_cost is null
+    where {{ line_waits_for_a_member('waiting') }}
 {%- endmacro %}

@@ -9,15 +9,26 @@
     scd2_snapshot_versions: the import of a snapshot, one row per snapshot version with the columns asked for
     (the snapshot already carries staging's names and types) and dbt's columns as the macros after it read
     them: snapshot_valid_from, snapshot_valid_to and is_deleted (a boolean; dbt writes the text 'True' on a
-    deletion record).
+    deletion record). With `members` (the name of a relation of member ids, member_id one column or a list,
+    from scd2_members_to_rebuild) only the versions of those members: an incremental build's.
 -#}
-{% macro scd2_snapshot_versions(snapshot, columns) -%}
+{% macro scd2_snapshot_versions(snapshot, columns, member_id=none, members=none) -%}
+    {%- set same_member = [] -%}
+    {%- for column in ([member_id] if member_id is string else member_id or []) -%}
+        {%- do same_member.append('member_to_rebuild.' ~ column ~ ' = snapshot_row.' ~ column) -%}
+    {%- endfor -%}
     select
         {{ columns | join(",\n        ") }},
         dbt_valid_from as snapshot_valid_from,
         dbt_valid_to as snapshot_valid_to,
         dbt_is_deleted = 'True' as is_deleted
-    from {{ snapshot }}
+    from {{ snapshot }} as snapshot_row
+    {%- if members is not none %}
+        where exists (
+            select 1 from {{ members }} as member_to_rebuild
+            where {{ same_member | join(" and ") }}
+        )
+    {%- endif %}
 {%- endmacro %}
 
 {#-
@@ -43,9 +54,10 @@
     version of a member (scd2_versions over the snapshot's versions, a new version only where a versioned column
     or is_deleted changes) with the member id, the versioned columns, is_deleted, valid_from and valid_to, and
     each of latest_columns as latest_<column>: the member's latest value (scd2_latest_values), the same on
-    every version, for its type-1 attributes and type-6 current_ columns.
+    every version, for its type-1 attributes and type-6 current_ columns. With `members`, only those members'
+    versions (scd2_snapshot_versions).
 -#}
-{% macro scd2_dimension_versions(snapshot, member_id, versioned_columns, latest_columns) -%}
+{% macro scd2_dimension_versions(snapshot, member_id, versioned_columns, latest_columns, members=none) -%}
     {%- set columns = [member_id] -%}
     {%- for column in versioned_columns + latest_columns if column not in columns -%}
         {%- do columns.append(column) -%}
@@ -57,7 +69,7 @@
     with
 
     snapshot_versions as (
-        {{ scd2_snapshot_versions(snapshot, columns) }}
+        {{ scd2_snapshot_versions(snapshot, columns, member_id, members) }}
     ),
 
     versions as (

@@ -9,21 +9,61 @@
     part-supplier from the day of its deletion), so here it starts at the business clock the warehouse had
     reached when the row was found gone: the latest updated_at among the versions loaded before that run.
 
-    A table rebuilt by every build, not a view like the rest of the layer: fct_order_lines, fct_inventory_daily,
-    dim_part_supplier, int_business_clock and its own tests read it, and as a view each of them re-ran its
-    window functions over the whole snapshot (800k versions at SF 1), about ten times a build.
+    A table, not a view like the rest of the layer: fct_order_lines, fct_inventory_daily, dim_part_supplier,
+    int_business_clock and its own tests read it, and as a view each of them re-ran its window functions over
+    the whole snapshot (800k versions at SF 1), about ten times a build. Incremental: a build writes again only
+    the part-suppliers whose current snapshot row is not the current version here (a new updated_at, a deletion
+    record, a re-created key: macros/scd2/scd2_members_to_rebuild.sql), every version of each (SF 1, one day:
+    6.3 s for all 890 k versions). The business clock of a deletion record reads every load, as a full build
+    does; a version loaded late (a row the quarantine held until its part arrived) that moves the clock of
+    earlier loads re-dates deletion records already written only on a --full-refresh.
 -#}
-{{ config(materialized='table', post_hook=["{{ refresh_statistics(this) }}"]) }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['part_id', 'supplier_id'],
+        on_schema_change='fail',
+        post_hook=["{{ refresh_statistics(this) }}"],
+    )
+}}
+
+{%- set snapshot_columns = [
+    'part_id', 'supplier_id', 'available_quantity', 'supply_cost', 'partsupp_comment', 'created_at', 'updated_at',
+    'loaded_at',
+] %}
 
 with
 
--- One row per snapshot version of a part-supplier, with staging's names and types.
+{% if is_incremental() %}
+-- The part-suppliers to write again. Every snapshot version is a version here (updated_at is tracked), so
+-- the current row's updated_at and deleted flag tell whether this table has it.
+members_to_rebuild as (
+
+    {{ scd2_members_to_rebuild(ref('snp_tpch__partsupp'), ['part_id', 'supplier_id'], {
+        'updated_at': 'snapshot_row.updated_at',
+    }) }}
+
+),
+
+{% endif %}
+-- One row per snapshot version of every part-supplier, with staging's names and types.
+all_snapshot_versions as (
+
+    {{ scd2_snapshot_versions(ref('snp_tpch__partsupp'), snapshot_columns) }}
+
+),
+
+-- The versions of the part-suppliers this build writes: all of them, or those to write again.
 snapshot_versions as (
 
-    {{ scd2_snapshot_versions(ref('snp_tpch__partsupp'), [
-        'part_id', 'supplier_id', 'available_quantity', 'supply_cost', 'partsupp_comment', 'created_at',
-        'updated_at', 'loaded_at',
-    ]) }}
+    {% if is_incremental() -%}
+        {{ scd2_snapshot_versions(
+            ref('snp_tpch__partsupp'), snapshot_columns, ['part_id', 'supplier_id'], 'members_to_rebuild'
+        ) }}
+    {%- else -%}
+        select * from all_snapshot_versions
+    {%- endif %}
 
 ),
 
@@ -33,7 +73,7 @@ load_clock as (
     select
         loaded_at,
         max(max(updated_at)) over (order by loaded_at rows between unbounded preceding and current row) as business_time
-    from snapshot_versions
+    from all_snapshot_versions
     where not is_deleted
     group by loaded_at
 

@@ -27,14 +27,26 @@ from harness import CHECKS, Scenario, checks_columns, checks_queries, checks_tru
 MARTS = "marts"
 SNAPSHOT_OF_INCREMENTAL = "star_incremental"
 """Schema where the facts built by the incremental path are copied on the last day, before the --full-refresh."""
-FACTS: dict[str, list[str]] = {
+INCREMENTAL_MODELS: dict[str, list[str]] = {
     "fct_order_lines": ["order_id", "line_number"],
     "fct_orders": ["order_id"],
     "fct_inventory_daily": ["part_id", "supplier_id", "date_key"],
     "dim_part_supplier": ["part_supplier_key"],
+    "dim_customer": ["customer_key"],
+    "dim_supplier": ["supplier_key"],
+    "dim_part": ["part_key"],
+    "int_partsupp_versions": ["part_id", "supplier_id", "valid_from"],
 }
-"""Each incremental model of the star (the facts, and dim_part_supplier) and its primary key (the order of the
-checksum): on the last day the incremental path's result is kept and compared with a --full-refresh's."""
+"""Each incremental model of the star (the facts, the dimensions but the static ones, int_partsupp_versions under
+them) and its primary key (the order of the checksum): on the last day the incremental path's result is kept and
+compared with a --full-refresh's."""
+SCHEMAS = {"int_partsupp_versions": "intermediate"}
+"""The schema of each of INCREMENTAL_MODELS not in MARTS."""
+
+
+def schema_of(model: str) -> str:
+    return SCHEMAS.get(model, MARTS)
+
 
 Line = tuple[int, int]
 
@@ -110,7 +122,7 @@ def _fact_seconds(results: dict) -> dict[str, float]:
     return {
         result["unique_id"].rsplit(".", 1)[-1]: round(result["execution_time"], 2)
         for result in results["results"]
-        if result["unique_id"].rsplit(".", 1)[-1] in FACTS and result["unique_id"].startswith("model.")
+        if result["unique_id"].rsplit(".", 1)[-1] in INCREMENTAL_MODELS and result["unique_id"].startswith("model.")
     }
 
 
@@ -161,9 +173,10 @@ def _record_late_customers(star: StarRecord, dbs, day: int) -> None:
 def _set_facts_aside(star: StarRecord, dbs) -> None:
     execute(dbs.warehouse, f"drop schema if exists {SNAPSHOT_OF_INCREMENTAL} cascade")
     execute(dbs.warehouse, f"create schema {SNAPSHOT_OF_INCREMENTAL}")
-    for fact in FACTS:
-        execute(dbs.warehouse, f"create table {SNAPSHOT_OF_INCREMENTAL}.{fact} as select * from {MARTS}.{fact}")
-        star.rows_incremental[fact] = query(dbs.warehouse, f"select count(*) from {MARTS}.{fact}")[0][0]
+    for model in INCREMENTAL_MODELS:
+        relation = f"{schema_of(model)}.{model}"
+        execute(dbs.warehouse, f"create table {SNAPSHOT_OF_INCREMENTAL}.{model} as select * from {relation}")
+        star.rows_incremental[model] = query(dbs.warehouse, f"select count(*) from {relation}")[0][0]
 
 
 def _ingest(dbs) -> None:

@@ -5,12 +5,42 @@
     A b-tree on (brand, container, part_size) finds the few parts of queries that name a brand and containers
     (TPC-H Q19: 486 of 200 k parts by three index ranges instead of a scan of every version; SF 1, best of 5
     side by side with the source text: 0.18 s -> 0.15 s, ratio 1.13 -> 0.86).
+    Incremental: a build writes again only the parts whose current snapshot row differs from their current
+    version here (macros/scd2/scd2_members_to_rebuild.sql), every version of each, from the part's whole
+    history; the special members are written by the first build and a --full-refresh.
 -#}
 
-{{ config(indexes=[{'columns': ['brand', 'container', 'part_size']}]) }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='part_id',
+        on_schema_change='fail',
+        indexes=[{'columns': ['brand', 'container', 'part_size']}],
+    )
+}}
 
 with
 
+{% if is_incremental() %}
+-- The parts to write again: every column below comes from the snapshot row, under its own name.
+members_to_rebuild as (
+
+    {{ scd2_members_to_rebuild(ref('snp_tpch__part'), 'part_id', {
+        'part_name': 'snapshot_row.part_name',
+        'manufacturer': 'snapshot_row.manufacturer',
+        'brand': 'snapshot_row.brand',
+        'part_type': 'snapshot_row.part_type',
+        'part_size': 'snapshot_row.part_size',
+        'container': 'snapshot_row.container',
+        'part_comment': 'snapshot_row.part_comment',
+        'retail_price': 'snapshot_row.retail_price',
+        'current_retail_price': 'snapshot_row.retail_price',
+    }) }}
+
+),
+
+{% endif %}
 -- One row per version: a new one at a part's first snapshot version and wherever a type-2 attribute (size,
 -- container, retail price) or the deleted flag changes; latest_<column>: the part's latest values.
 versions as (
@@ -20,6 +50,7 @@ versions as (
         'part_id',
         versioned_columns=['part_size', 'container', 'retail_price'],
         latest_columns=['part_name', 'manufacturer', 'brand', 'part_type', 'retail_price', 'part_comment'],
+        members='members_to_rebuild' if is_incremental() else none,
     ) }}
 
 ),
@@ -78,8 +109,10 @@ special_members as (
 final as (
 
     select * from part_versions
-    union all
-    select * from special_members
+    {% if not is_incremental() %}
+        union all
+        select * from special_members
+    {% endif %}
 
 )
 

@@ -377,6 +377,21 @@ def table_columns(loc: Location, schema: str, tables: list[str]) -> dict[str, di
     return columns
 
 
+def create_tombstones_index(cur: psycopg2.extensions.cursor, schema: str, table: str) -> None:
+    """A partial index on the tombstones of raw ``table`` (rows whose ``_deleted_at`` is set), if it is missing.
+
+    The staging models of deletes, which the facts' post-hooks join on every build, read the tombstones through
+    it: at SF 1 after 14 days, 17 k lineitem tombstones in 0.03 s, where a scan of 6 M raw lines took 1.6 s. A
+    first load creates it on the empty table, before its copy (no tombstone, so the copy adds no entry); any
+    other run, after its load (pipeline.ensure_raw_indexes).
+    """
+    cur.execute(
+        sql.SQL("create index if not exists {} on {} (_deleted_at) where _deleted_at is not null").format(
+            sql.Identifier(f"{table}__tombstones"), sql.Identifier(schema, table)
+        )
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python ingest/db.py",

@@ -35,19 +35,10 @@
             "delete from {{ this }} as fact
             using {{ ref('stg_tpch__lineitem_deletes') }} as deleted_lines
             where fact.order_id = deleted_lines.order_id and fact.line_number = deleted_lines.line_number",
-            "delete from {{ this }} as fact
-            using {{ ref('quarantine_violations') }} as violation
-            where
-                violation.table_name = 'lineitem'
-                and violation.detected_by = 'dbt'
-                and fact.order_id = {{ json_integer_field('violation.row_key', 'l_orderkey') }}
-                and fact.line_number = {{ json_integer_field('violation.row_key', 'l_linenumber') }}",
-            "delete from {{ this }} as fact
-            using {{ ref('quarantine_violations') }} as violation
-            where
-                violation.table_name = 'orders'
-                and violation.detected_by = 'dbt'
-                and fact.order_id = {{ json_integer_field('violation.row_key', 'o_orderkey') }}",
+            "{{ delete_quarantined_rows(
+                this, 'lineitem', {'order_id': 'l_orderkey', 'line_number': 'l_linenumber'}
+            ) }}",
+            "{{ delete_quarantined_rows(this, 'orders', {'order_id': 'o_orderkey'}) }}",
             "{{ partial_index(
                 this, 'fct_order_lines_late_lines', ['supplier_key', 'order_id', 'line_flags_key'],
                 'commit_date_key > 0 and receipt_date_key > commit_date_key'

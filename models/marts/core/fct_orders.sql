@@ -25,12 +25,7 @@
             "delete from {{ this }} as fact
             using {{ ref('stg_tpch__orders_deletes') }} as deleted_orders
             where fact.order_id = deleted_orders.order_id",
-            "delete from {{ this }} as fact
-            using {{ ref('quarantine_violations') }} as violation
-            where
-                violation.table_name = 'orders'
-                and violation.detected_by = 'dbt'
-                and fact.order_id = {{ json_integer_field('violation.row_key', 'o_orderkey') }}",
+            "{{ delete_quarantined_rows(this, 'orders', {'order_id': 'o_orderkey'}) }}",
         ],
     )
 }}

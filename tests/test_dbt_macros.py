@@ -86,7 +86,8 @@ insert into {schema}.versions_with_violations values
     (5, 1, '2020-01-01', '2020-02-01'),
     (6, 1, '2020-03-01', '2020-02-01'),
     (7, 1, '2020-01-01', null), (7, 1, '2020-02-01', '9999-12-31'),
-    (8, 1, null, '9999-12-31');
+    (8, 1, null, '9999-12-31'),
+    (9, 1, '2020-01-01', '2020-02-01'), (9, 1, '2020-01-01', '2020-03-01'), (9, 1, '2020-01-01', '9999-12-31');
 
 create table {schema}.versions_clean (key_a integer, key_b integer, valid_from timestamp, valid_to timestamp);
 insert into {schema}.versions_clean values
@@ -111,10 +112,7 @@ GENERIC_TESTS = (
     "column_expectations",
     "contiguous_dates",
     "member_rows_exist",
-    "scd2_unique_valid_from",
-    "scd2_one_current_version",
-    "scd2_no_overlap",
-    "scd2_no_gaps",
+    "scd2_history",
 )
 
 

@@ -15,18 +15,21 @@
 {%- endmacro %}
 
 {#-
-    The first capture group of a POSIX regular expression in a text, NULL when it does not match.
+    Whether a text matches a POSIX regular expression (NULL for a NULL text), without a capture group: a model that
+    needs a part of the text tests the match and takes the part at its known position (substr). PostgreSQL's
+    captures are slow: ssb.part's two `substring(... from pattern)` over 200 k parts at SF 1 took 3.6 s; the same
+    tests with `~` and substr, 1.2 s.
 -#}
-{% macro regexp_group(expression, pattern) -%}
-    {{ return(adapter.dispatch('regexp_group')(expression, pattern)) }}
+{% macro matches_regexp(expression, pattern) -%}
+    {{ return(adapter.dispatch('matches_regexp')(expression, pattern)) }}
 {%- endmacro %}
 
-{% macro default__regexp_group(expression, pattern) -%}
-    substring({{ expression }} from '{{ pattern }}')
+{% macro default__matches_regexp(expression, pattern) -%}
+    ({{ expression }} ~ '{{ pattern }}')
 {%- endmacro %}
 
-{% macro snowflake__regexp_group(expression, pattern) -%}
-    regexp_substr({{ expression }}, '{{ pattern }}', 1, 1, 'e', 1)
+{% macro snowflake__matches_regexp(expression, pattern) -%}
+    regexp_like({{ expression }}, '{{ pattern }}')
 {%- endmacro %}
 
 {#-

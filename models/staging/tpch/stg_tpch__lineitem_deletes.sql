@@ -1,6 +1,15 @@
-with
+select
+    -- keys
+    l_orderkey::bigint as order_id,
+    l_linenumber::integer as line_number,
 
-source as (
+    -- timestamps
+    _deleted_at::timestamptz as deleted_at,
+
+    -- audit
+    {{ from_epoch_seconds('_dlt_load_id') }} as loaded_at
+
+from (
 
     select
         l_orderkey,
@@ -11,29 +20,4 @@ source as (
     -- Only the tombstones: lines hard-deleted in the source, which raw keeps with _deleted_at set.
     where {{ raw_rows(tombstones=true) }}
 
-),
-
-renamed as (
-
-    select
-        -- keys
-        l_orderkey::bigint as order_id,
-        l_linenumber::integer as line_number,
-
-        -- timestamps
-        _deleted_at::timestamptz as deleted_at,
-
-        -- audit
-        {{ from_epoch_seconds('_dlt_load_id') }} as loaded_at
-
-    from source
-
-),
-
-final as (
-
-    select * from renamed
-
-)
-
-select * from final
+) as source

@@ -1,6 +1,20 @@
-with
+select
+    -- keys
+    n_nationkey::integer as nation_id,
+    n_regionkey::integer as region_id,
 
-source as (
+    -- attributes
+    n_name::text as nation_name,
+    n_comment::text as nation_comment,
+
+    -- timestamps
+    created_at::timestamptz as created_at,
+    updated_at::timestamptz as updated_at,
+
+    -- audit
+    {{ from_epoch_seconds('_dlt_load_id') }} as loaded_at
+
+from (
 
     select
         n_nationkey,
@@ -12,34 +26,4 @@ source as (
     -- Hard-deleted source rows stay in raw as tombstones; staging shows the source's current state.
     where {{ raw_rows() }}
 
-),
-
-renamed as (
-
-    select
-        -- keys
-        n_nationkey::integer as nation_id,
-        n_regionkey::integer as region_id,
-
-        -- attributes
-        n_name::text as nation_name,
-        n_comment::text as nation_comment,
-
-        -- timestamps
-        created_at::timestamptz as created_at,
-        updated_at::timestamptz as updated_at,
-
-        -- audit
-        {{ from_epoch_seconds('_dlt_load_id') }} as loaded_at
-
-    from source
-
-),
-
-final as (
-
-    select * from renamed
-
-)
-
-select * from final
+) as source

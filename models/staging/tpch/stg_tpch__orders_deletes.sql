@@ -1,6 +1,14 @@
-with
+select
+    -- keys
+    o_orderkey::bigint as order_id,
 
-source as (
+    -- timestamps
+    _deleted_at::timestamptz as deleted_at,
+
+    -- audit
+    {{ from_epoch_seconds('_dlt_load_id') }} as loaded_at
+
+from (
 
     select
         o_orderkey,
@@ -10,28 +18,4 @@ source as (
     -- Only the tombstones: orders hard-deleted in the source, which raw keeps with _deleted_at set.
     where {{ raw_rows(tombstones=true) }}
 
-),
-
-renamed as (
-
-    select
-        -- keys
-        o_orderkey::bigint as order_id,
-
-        -- timestamps
-        _deleted_at::timestamptz as deleted_at,
-
-        -- audit
-        {{ from_epoch_seconds('_dlt_load_id') }} as loaded_at
-
-    from source
-
-),
-
-final as (
-
-    select * from renamed
-
-)
-
-select * from final
+) as source

@@ -3,9 +3,31 @@
     timestamps without time zone (why: the model's description in _tpch__models.yml).
 -#}
 
-with
 
-source as (
+select
+    -- keys
+    p_partkey::integer as part_id,
+
+    -- attributes
+    p_name::text as part_name,
+    p_mfgr::text as manufacturer,
+    p_brand::text as brand,
+    p_type::text as part_type,
+    p_size::integer as part_size,
+    p_container::text as container,
+    p_comment::text as part_comment,
+
+    -- measures
+    p_retailprice::numeric(15, 2) as retail_price,
+
+    -- timestamps
+    {{ to_utc_timestamp('created_at') }} as created_at,
+    {{ to_utc_timestamp('updated_at') }} as updated_at,
+
+    -- audit
+    {{ to_utc_timestamp(from_epoch_seconds('_dlt_load_id')) }} as loaded_at
+
+from (
 
     select
         p_partkey,
@@ -22,41 +44,4 @@ source as (
     -- Hard-deleted source rows stay in raw as tombstones; staging shows the source's current state.
     where {{ raw_rows() }}
 
-),
-
-renamed as (
-
-    select
-        -- keys
-        p_partkey::integer as part_id,
-
-        -- attributes
-        p_name::text as part_name,
-        p_mfgr::text as manufacturer,
-        p_brand::text as brand,
-        p_type::text as part_type,
-        p_size::integer as part_size,
-        p_container::text as container,
-        p_comment::text as part_comment,
-
-        -- measures
-        p_retailprice::numeric(15, 2) as retail_price,
-
-        -- timestamps
-        {{ to_utc_timestamp('created_at') }} as created_at,
-        {{ to_utc_timestamp('updated_at') }} as updated_at,
-
-        -- audit
-        {{ to_utc_timestamp(from_epoch_seconds('_dlt_load_id')) }} as loaded_at
-
-    from source
-
-),
-
-final as (
-
-    select * from renamed
-
-)
-
-select * from final
+) as source

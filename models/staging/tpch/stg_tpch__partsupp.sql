@@ -3,9 +3,27 @@
     UTC timestamps without time zone (why: the model's description in _tpch__models.yml).
 -#}
 
-with
 
-source as (
+select
+    -- keys
+    ps_partkey::integer as part_id,
+    ps_suppkey::integer as supplier_id,
+
+    -- attributes
+    ps_comment::text as partsupp_comment,
+
+    -- measures
+    ps_availqty::integer as available_quantity,
+    ps_supplycost::numeric(15, 2) as supply_cost,
+
+    -- timestamps
+    {{ to_utc_timestamp('created_at') }} as created_at,
+    {{ to_utc_timestamp('updated_at') }} as updated_at,
+
+    -- audit
+    {{ to_utc_timestamp(from_epoch_seconds('_dlt_load_id')) }} as loaded_at
+
+from (
 
     select
         ps_partkey,
@@ -18,37 +36,4 @@ source as (
     -- Hard-deleted source rows stay in raw as tombstones; staging shows the source's current state.
     where {{ raw_rows() }}
 
-),
-
-renamed as (
-
-    select
-        -- keys
-        ps_partkey::integer as part_id,
-        ps_suppkey::integer as supplier_id,
-
-        -- attributes
-        ps_comment::text as partsupp_comment,
-
-        -- measures
-        ps_availqty::integer as available_quantity,
-        ps_supplycost::numeric(15, 2) as supply_cost,
-
-        -- timestamps
-        {{ to_utc_timestamp('created_at') }} as created_at,
-        {{ to_utc_timestamp('updated_at') }} as updated_at,
-
-        -- audit
-        {{ to_utc_timestamp(from_epoch_seconds('_dlt_load_id')) }} as loaded_at
-
-    from source
-
-),
-
-final as (
-
-    select * from renamed
-
-)
-
-select * from final
+) as source

@@ -1,6 +1,19 @@
-with
+select
+    -- keys
+    r_regionkey::integer as region_id,
 
-source as (
+    -- attributes
+    r_name::text as region_name,
+    r_comment::text as region_comment,
+
+    -- timestamps
+    created_at::timestamptz as created_at,
+    updated_at::timestamptz as updated_at,
+
+    -- audit
+    {{ from_epoch_seconds('_dlt_load_id') }} as loaded_at
+
+from (
 
     select
         r_regionkey,
@@ -11,33 +24,4 @@ source as (
     -- Hard-deleted source rows stay in raw as tombstones; staging shows the source's current state.
     where {{ raw_rows() }}
 
-),
-
-renamed as (
-
-    select
-        -- keys
-        r_regionkey::integer as region_id,
-
-        -- attributes
-        r_name::text as region_name,
-        r_comment::text as region_comment,
-
-        -- timestamps
-        created_at::timestamptz as created_at,
-        updated_at::timestamptz as updated_at,
-
-        -- audit
-        {{ from_epoch_seconds('_dlt_load_id') }} as loaded_at
-
-    from source
-
-),
-
-final as (
-
-    select * from renamed
-
-)
-
-select * from final
+) as source

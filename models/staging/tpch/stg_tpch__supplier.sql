@@ -3,9 +3,29 @@
     timestamps without time zone (why: the model's description in _tpch__models.yml).
 -#}
 
-with
 
-source as (
+select
+    -- keys
+    s_suppkey::integer as supplier_id,
+    s_nationkey::integer as nation_id,
+
+    -- attributes
+    s_name::text as supplier_name,
+    s_address::text as supplier_address,
+    s_phone::text as phone_number,
+    s_comment::text as supplier_comment,
+
+    -- measures
+    s_acctbal::numeric(15, 2) as account_balance,
+
+    -- timestamps
+    {{ to_utc_timestamp('created_at') }} as created_at,
+    {{ to_utc_timestamp('updated_at') }} as updated_at,
+
+    -- audit
+    {{ to_utc_timestamp(from_epoch_seconds('_dlt_load_id')) }} as loaded_at
+
+from (
 
     select
         s_suppkey,
@@ -20,39 +40,4 @@ source as (
     -- Hard-deleted source rows stay in raw as tombstones; staging shows the source's current state.
     where {{ raw_rows() }}
 
-),
-
-renamed as (
-
-    select
-        -- keys
-        s_suppkey::integer as supplier_id,
-        s_nationkey::integer as nation_id,
-
-        -- attributes
-        s_name::text as supplier_name,
-        s_address::text as supplier_address,
-        s_phone::text as phone_number,
-        s_comment::text as supplier_comment,
-
-        -- measures
-        s_acctbal::numeric(15, 2) as account_balance,
-
-        -- timestamps
-        {{ to_utc_timestamp('created_at') }} as created_at,
-        {{ to_utc_timestamp('updated_at') }} as updated_at,
-
-        -- audit
-        {{ to_utc_timestamp(from_epoch_seconds('_dlt_load_id')) }} as loaded_at
-
-    from source
-
-),
-
-final as (
-
-    select * from renamed
-
-)
-
-select * from final
+) as source

@@ -20,4 +20,4 @@ from (
     -- Only the tombstones: lines hard-deleted in the source, which raw keeps with _deleted_at set.
     where {{ raw_rows(tombstones=true) }}
 
-) as source
+) as raw_table

@@ -26,4 +26,4 @@ from (
     -- Hard-deleted source rows stay in raw as tombstones; staging shows the source's current state.
     where {{ raw_rows() }}
 
-) as source
+) as raw_table

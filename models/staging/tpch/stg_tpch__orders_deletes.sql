@@ -18,4 +18,4 @@ from (
     -- Only the tombstones: orders hard-deleted in the source, which raw keeps with _deleted_at set.
     where {{ raw_rows(tombstones=true) }}
 
-) as source
+) as raw_table

@@ -47,25 +47,12 @@
     it run side by side: each creating it where missing raced on the catalog); returns nothing.
 -#}
 {% macro create_model_watermarks() %}
-    {%- if not execute -%}
-        {{ return('') }}
-    {%- endif -%}
-    {%- set marks = model_watermarks_relation() -%}
-    {%- do adapter.create_schema(marks) -%}
-    {%- if adapter.get_relation(database=marks.database, schema=marks.schema, identifier=marks.identifier)
-        is none -%}
-        {%- set empty -%}
-            create table {{ marks }} as
-            select
-                cast(null as {{ dbt.type_string() }}) as model_id,
-                cast(null as {{ dbt.type_string() }}) as invocation_id,
-                {{ from_epoch_seconds('0') }} as run_started_at,
-                {{ from_epoch_seconds('0') }} as loads_committed_through
-            where 1 = 0
-        {%- endset -%}
-        {%- do run_query(empty) -%}
-    {%- endif -%}
-    {{ return('') }}
+    {{ return(create_empty_audit_table(model_watermarks_relation(), {
+        'model_id': 'cast(null as ' ~ dbt.type_string() ~ ')',
+        'invocation_id': 'cast(null as ' ~ dbt.type_string() ~ ')',
+        'run_started_at': from_epoch_seconds('0'),
+        'loads_committed_through': from_epoch_seconds('0'),
+    })) }}
 {% endmacro %}
 
 {#- The relation audit.model_watermarks (schema audit as generate_schema_name names it), existing or not. -#}

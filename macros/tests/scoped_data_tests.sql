@@ -123,24 +123,11 @@
     returns nothing.
 -#}
 {% macro create_data_test_passes() %}
-    {%- if not execute -%}
-        {{ return('') }}
-    {%- endif -%}
-    {%- set passes = data_test_passes_relation() -%}
-    {%- do adapter.create_schema(passes) -%}
-    {%- if adapter.get_relation(database=passes.database, schema=passes.schema, identifier=passes.identifier)
-        is none -%}
-        {%- set empty -%}
-            create table {{ passes }} as
-            select
-                cast(null as {{ dbt.type_string() }}) as test_id,
-                cast(null as {{ dbt.type_string() }}) as invocation_id,
-                {{ from_epoch_seconds('0') }} as passed_through
-            where 1 = 0
-        {%- endset -%}
-        {%- do run_query(empty) -%}
-    {%- endif -%}
-    {{ return('') }}
+    {{ return(create_empty_audit_table(data_test_passes_relation(), {
+        'test_id': 'cast(null as ' ~ dbt.type_string() ~ ')',
+        'invocation_id': 'cast(null as ' ~ dbt.type_string() ~ ')',
+        'passed_through': from_epoch_seconds('0'),
+    })) }}
 {% endmacro %}
 
 {% macro data_test_passes_relation() -%}

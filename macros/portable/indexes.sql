@@ -58,3 +58,24 @@
 {% macro snowflake__unique_index(relation, columns) -%}
     select 1 as indexes_are_postgresql_only
 {%- endmacro %}
+
+{#-
+    A b-tree index on a snapshot's member key (`columns`, a column name or a list: the snapshot's unique_key), a
+    post-hook like unique_index: named <table>_<columns>_idx, created once (if not exists), also on snapshots
+    built before it. A member has one row per version, so not unique. A snapshot run fetches the current rows
+    of the keys that changed by it (macros/snapshots/snapshot_staging_table.sql), and the SCD2 models read the
+    versions of the members they rebuild by it, instead of reading every version (SF 1: 800 k partsupp rows,
+    about a second a build). Snowflake has no indexes: nothing.
+-#}
+{% macro member_index(relation, columns) -%}
+    {{ return(adapter.dispatch('member_index')(relation, [columns] if columns is string else columns)) }}
+{%- endmacro %}
+
+{% macro default__member_index(relation, columns) -%}
+    create index if not exists {{ relation.identifier ~ '_' ~ columns | join('_') ~ '_idx' }}
+    on {{ relation }} ({{ columns | join(', ') }})
+{%- endmacro %}
+
+{% macro snowflake__member_index(relation, columns) -%}
+    select 1 as indexes_are_postgresql_only
+{%- endmacro %}

@@ -700,7 +700,11 @@ def test_a_change_to_an_order_alone_is_checked_on_its_lines(future_day, built):
 # Last: it rebuilds dim_customer's history from the snapshot on, after every case above has asserted its own.
 def test_a_wrong_version_in_a_snapshot_is_repaired_by_the_documented_command(built):
     """The issue's stuck state: a snapshot holds a bad version (here planted by hand) and every build fails.
-    `dbt run-operation repair_snapshot` removes it, the rebuild is green, the history is whole again."""
+    `dbt run-operation repair_snapshot` removes it, the rebuild is green, the history is whole again.
+
+    Planted as a snapshot run would have written it: a version loaded after the dimension's last build (its
+    loaded_at), which is how the dimension's incremental build finds the members to compare
+    (macros/scd2/scd2_members_to_rebuild.sql); a row edited in place with an old loaded_at is not one."""
     (customer,) = query(
         built.warehouse,
         "select customer_id from snapshots.snp_tpch__customer "
@@ -708,7 +712,7 @@ def test_a_wrong_version_in_a_snapshot_is_repaired_by_the_documented_command(bui
     )
     execute(
         built.warehouse,
-        "update snapshots.snp_tpch__customer set market_segment = 'BOGUS' "
+        "update snapshots.snp_tpch__customer set market_segment = 'BOGUS', loaded_at = now() "
         "where customer_id = %s and dbt_valid_to = '9999-12-31'",
         customer,
     )

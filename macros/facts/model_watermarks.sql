@@ -1,5 +1,7 @@
 {#-
-    Where an incremental model that follows the loads starts reading raw (int_<table>_accepted, dim_date):
+    Where an incremental model that follows the loads starts reading (int_<table>_accepted, dim_date and
+    int_business_clock read raw from there; the SCD2 models, dim_customer, dim_part, dim_supplier and
+    int_partsupp_versions, compare the snapshot rows written since: macros/scd2/scd2_members_to_rebuild.sql):
     audit.model_watermarks, one row per build of such a model (written by its post-hooks, so on PostgreSQL in the
     same transaction as the model's rows) with the load watermark of that build (loads_committed_at_run_start:
     every load up to it was whole in raw when the build read it; a later load may have been visible only in

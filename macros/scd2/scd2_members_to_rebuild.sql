@@ -16,6 +16,13 @@
     versions are the same as before and keeping them is what a --full-refresh would build too.
     Cost: one join of the snapshot's current rows with the model's current versions on the member id, where a
     rebuild ran the window functions over every snapshot version (SF 1: 205 k part versions, 8 s of a build).
+    And only the current rows written since the model's last build are compared, when the model records its
+    load watermark (post-hook record_model_watermark: macros/facts/model_watermarks.sql): a member changed since
+    has its current row written since, a new version loaded after that build's watermark (loaded_at) or a
+    deletion record stamped with a later run's clock (dbt_valid_from). A row of a load that committed during that
+    build, or that build's own deletion records, are compared again (the same versions: nothing written). At
+    SF 1 the partsupp comparison joined 800 k current rows with 800 k versions, 1.5 s with nothing to rebuild.
+    A --full-refresh, and a model without a watermark yet, compare every current row.
 -#}
 {% macro scd2_members_to_rebuild(snapshot, member_id, current_values) -%}
     {%- set members = [member_id] if member_id is string else member_id -%}
@@ -31,6 +38,14 @@
     {%- for column, value in current_values.items() -%}
         {%- do differences.append('current_version.' ~ column ~ ' is distinct from ' ~ value) -%}
     {%- endfor -%}
+    {%- set since = none if flags.FULL_REFRESH else model_watermark() -%}
+    {%- set written = ['snapshot_row.dbt_valid_to = ' ~ end_of_time()] -%}
+    {%- if since is not none -%}
+        {%- set mark = from_epoch_seconds(since ~ '') -%}
+        {%- do written.append(
+            '(snapshot_row.loaded_at > ' ~ mark ~ ' or snapshot_row.dbt_valid_from > ' ~ mark ~ ')'
+        ) -%}
+    {%- endif -%}
     select {{ selected | join(", ") }}
     from {{ snapshot }} as snapshot_row
     left join {{ this }} as current_version
@@ -38,7 +53,7 @@
             {{ same_member | join("\n            and ") }}
             and current_version.valid_to = {{ end_of_time() }}
     where
-        snapshot_row.dbt_valid_to = {{ end_of_time() }}
+        {{ written | join("\n        and ") }}
         and (
             {{ differences | join("\n            or ") }}
         )

@@ -17,6 +17,7 @@
         unique_key='part_id',
         on_schema_change='fail',
         indexes=[{'columns': ['brand', 'container', 'part_size']}],
+        post_hook=["{{ record_model_watermark() }}"],
     )
 }}
 

@@ -13,6 +13,7 @@
         incremental_strategy='delete+insert',
         unique_key='supplier_id',
         on_schema_change='fail',
+        post_hook=["{{ record_model_watermark() }}"],
     )
 }}
 

@@ -19,6 +19,16 @@
     No two versions start at once, none overlaps the next and none leaves a gap: the windows tile the history.
     Four tests of their own read and sorted the history four times (at SF 1, 18.7 node-seconds of a day's
     incremental build for the four SCD2 histories' 31 tests).
+
+    changed_members_where (optional) scopes an incremental build's check to the members that changed since the
+    test last passed: a condition on the rows of changed_members_from (the model itself by default), in which
+    the placeholder __last_passed_through__ stands for the test's last_passed_through()
+    (macros/tests/scoped_data_tests.sql). Every version of each member with such a row is checked, the others
+    not again: a member's versions only change together with one of its rows that the condition finds (the
+    snapshots: a new version's loaded_at, a deletion record's dbt_valid_from, the run's wall clock, later than
+    the watermark of any run before it). The first build, --full-refresh and `--vars '{data_tests: full}'`
+    check every member (at SF 1, the partsupp snapshot's 900 k versions: 2.5 s, the day's 2 k changed
+    members: well under a second).
 -#}
 {% test scd2_history(
     model,
@@ -29,7 +39,9 @@
     require_current=true,
     checks=['unique_valid_from', 'one_current_version', 'no_overlap', 'no_gaps'],
     first_valid_from=none,
-    last_valid_to=none
+    last_valid_to=none,
+    changed_members_where=none,
+    changed_members_from=none
 ) %}
     {%- set known = ['unique_valid_from', 'one_current_version', 'no_overlap', 'no_gaps'] -%}
     {%- if key_columns is string or key_columns | length == 0 -%}
@@ -82,7 +94,25 @@
         {%- do failing.append('(' ~ conditions[check] ~ ')') -%}
     {%- endfor -%}
 
-    {%- set member_history = 'partition by ' ~ key_list ~ ' order by ' ~ valid_from ~ ', ' ~ valid_to %}
+    {%- set member_history = 'partition by ' ~ key_list ~ ' order by ' ~ valid_from ~ ', ' ~ valid_to -%}
+    {%- set since = last_passed_through() if changed_members_where is not none else none -%}
+    {%- set scoped = since is not none and since != from_epoch_seconds('0') -%}
+    {%- set same_member = [] -%}
+    {%- for column in key_columns -%}
+        {%- do same_member.append('changed.' ~ column ~ ' = member_version.' ~ column) -%}
+    {%- endfor -%}
+    {%- set changed_member = 'true' -%}
+    {%- if scoped -%}
+        {%- set changed_member -%}
+            exists (
+                select 1
+                from {{ changed_members_from if changed_members_from is not none else model }} as changed
+                where
+                    ({{ changed_members_where | replace('__last_passed_through__', since) }})
+                    and {{ same_member | join(' and ') }}
+            )
+        {%- endset -%}
+    {%- endif %}
 
     select
         {{ key_list }},
@@ -100,7 +130,8 @@
             lag({{ valid_to }}) over ({{ member_history }}) as previous_valid_to,
             lead(1) over ({{ member_history }}) is null as is_last_version,
             coalesce({{ current_when | join(' or ') }}, false) as is_current_version
-        from {{ model }}
+        from (select * from {{ model }}) as member_version
+        where {{ changed_member }}
     ) as versions
     where
         {{ failing | join('\n        or ') }}

@@ -44,9 +44,7 @@
         ],
     ) -%}
 
-    {%- set scoped = is_incremental() and not flags.FULL_REFRESH
-        and var('quarantine_checks', 'changes') != 'full' -%}
-    {%- set changed = quarantine_accepted_candidates(table, spec) if scoped else none -%}
+    {%- set changed = quarantine_accepted_candidates(table, spec) -%}
     {%- set every_screened_row = 'select * from ' ~ ref('int_' ~ table ~ '_screened') -%}
 
 -- depends_on: {{ source('tpch', table) }}

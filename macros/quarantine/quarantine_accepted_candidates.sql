@@ -1,7 +1,8 @@
 {#-
     The screened rows of `table` an incremental build of int_<table>_accepted compares with the accepted ones
-    (macros/quarantine/quarantine_accepted.sql), or none when it must compare every screened row (no watermark
-    recorded yet, or sample-data mode, whose raw has no load ids). A union (no duplicate row for the merge) of
+    (macros/quarantine/quarantine_accepted.sql; int_business_clock reads them too), or none when it must read
+    every screened row: not an incremental build, `--full-refresh`, `--vars '{quarantine_checks: full}'`, no
+    watermark recorded yet, or sample-data mode, whose raw has no load ids. A union (no duplicate row) of
     - the rows of the loads after the watermark of the model's last build (model_watermark): every load up to
       it was whole in raw when that build read it, so its rows were screened then. Found in raw by its loaded_at
       index (the expression from_epoch_seconds of _dlt_load_id, compared with the watermark as a literal, through
@@ -11,7 +12,8 @@
       load (a parent arrived, a rule stopped applying).
 -#}
 {% macro quarantine_accepted_candidates(table, spec) %}
-    {%- if not execute or sample_data_schema() -%}
+    {%- if not execute or not is_incremental() or flags.FULL_REFRESH or var('quarantine_checks', 'changes') == 'full'
+        or sample_data_schema() -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set since = model_watermark() -%}

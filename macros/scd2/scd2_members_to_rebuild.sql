@@ -41,10 +41,7 @@
     {%- set since = none if flags.FULL_REFRESH else model_watermark() -%}
     {%- set written = ['snapshot_row.dbt_valid_to = ' ~ end_of_time()] -%}
     {%- if since is not none -%}
-        {%- set mark = from_epoch_seconds(since ~ '') -%}
-        {%- do written.append(
-            '(snapshot_row.loaded_at > ' ~ mark ~ ' or snapshot_row.dbt_valid_from > ' ~ mark ~ ')'
-        ) -%}
+        {%- do written.append(snapshot_row_written_since(from_epoch_seconds(since ~ ''), 'snapshot_row')) -%}
     {%- endif -%}
     select {{ selected | join(", ") }}
     from {{ snapshot }} as snapshot_row
@@ -57,4 +54,16 @@
         and (
             {{ differences | join("\n            or ") }}
         )
+{%- endmacro %}
+
+{#-
+    A condition true on a snapshot row written after `mark` (a timestamp SQL expression, or the placeholder
+    __last_passed_through__ of the scoped data tests): a version loaded since (loaded_at) or a deletion record
+    stamped since with its run's clock (dbt_valid_from). A snapshot run that changes a member writes such a row
+    for it. `alias` qualifies the columns (none: unqualified). Used by scd2_members_to_rebuild and by the
+    snapshots' scd2_history tests (changed_members_where).
+-#}
+{% macro snapshot_row_written_since(mark, alias=none) -%}
+    {%- set prefix = alias ~ '.' if alias else '' -%}
+    ({{ prefix }}loaded_at > {{ mark }} or {{ prefix }}dbt_valid_from > {{ mark }})
 {%- endmacro %}

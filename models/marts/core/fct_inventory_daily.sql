@@ -36,13 +36,6 @@ partsupp_versions as (
 
 ),
 
-business_clock as (
-
-    select business_date
-    from {{ ref('int_business_clock') }}
-
-),
-
 parts as (
 
     select
@@ -68,39 +61,43 @@ suppliers as (
 ),
 
 -- The days to add: from the business date of the first load (the clock's first date), or the day after the
--- fact's last one, to the latest business date the warehouse has seen (a stock movement or an order).
-day_range as (
-
-    select
-        {% if is_incremental() -%}
-            coalesce(
-                (
-                    select ({{ dbt.dateadd('day', 1, date_from_key('max(fact.date_key)')) }})::date
-                    from {{ this }} as fact
-                ),
-                (select min(business_clock.business_date) from business_clock)
-            )
-        {%- else -%}
-            (select min(business_clock.business_date) from business_clock)
-        {%- endif %} as first_day,
-        (select max(business_clock.business_date) from business_clock) as last_day
-
-),
+-- fact's last one, to the latest business date the warehouse has seen (a stock movement or an order). Both
+-- bounds are read before the statement runs (plan_time_value): with them constant, PostgreSQL knows the spine's
+-- row count and scans int_partsupp_versions in parallel for the day, where a spine over subqueries, guessed at
+-- 1,000 days, had it probe the versions' index for every row (SF 1: 2.1 s instead of 4.2 s).
+{%- set first_clock_day -%}
+    (select min(clock.business_date) from {{ ref('int_business_clock') }} as clock)
+{%- endset -%}
+{%- set first_day -%}
+    {%- if is_incremental() -%}
+        coalesce(
+            (select ({{ dbt.dateadd('day', 1, date_from_key('max(fact.date_key)')) }})::date from {{ this }} as fact),
+            {{ first_clock_day }}
+        )
+    {%- else -%}
+        {{ first_clock_day }}
+    {%- endif -%}
+{%- endset -%}
+{%- set last_day -%}
+    (select max(clock.business_date) from {{ ref('int_business_clock') }} as clock)
+{%- endset %}
 
 days as (
 
+    {%- set clock = [ref('int_business_clock')] %}
     {{ date_spine(
-        "(select day_range.first_day from day_range)",
-        "(select day_range.last_day from day_range)"
+        plan_time_value(first_day, 'date', clock + ([this] if is_incremental() else [])),
+        plan_time_value(last_day, 'date', clock)
     ) }}
 
 ),
 
--- The end of each day: its last microsecond, the moment the day's stock and versions are read at.
+-- The end of each day: its last microsecond, the moment the day's stock and versions are read at; and its key.
 day_ends as (
 
     select
         date_day,
+        {{ date_key('date_day') }} as date_key,
         {{ dbt.dateadd('microsecond', -1, dbt.dateadd('day', 1, 'date_day::timestamp')) }} as day_end
     from days
 
@@ -111,7 +108,7 @@ day_ends as (
 daily_stock as (
 
     select
-        day_ends.date_day,
+        day_ends.date_key,
         day_ends.day_end,
         partsupp_versions.part_id,
         partsupp_versions.supplier_id,
@@ -151,7 +148,7 @@ final as (
         -- keys
         part_id,
         supplier_id,
-        {{ date_key('date_day') }} as date_key,
+        date_key,
         coalesce(part_key, {{ unknown_key() }})::bigint as part_key,
         coalesce(supplier_key, {{ unknown_key() }})::bigint as supplier_key,
         {{ surrogate_key(['part_id', 'supplier_id']) }} as part_supplier_key,

@@ -5,7 +5,10 @@
     never leave: the snapshot keeps every part-supplier it has seen, a deleted one as its deletion record
     (flagged here), so the dimension a build leaves equals the one a --full-refresh builds. At SF 1 the table
     was rebuilt with all 800 k rows (and their surrogate keys) by every build, 10.6 s of one day's build, for the
-    few comments a day changes.
+    few comments a day changes. And only the part-suppliers the snapshot has written a row for since the last
+    build are compared (its load watermark, post-hook record_model_watermark, as the SCD2 dimensions do): the
+    comparison of all 800 k latest versions took 1.7 s of a day's build; a --full-refresh, or a build with no
+    watermark recorded yet, compares every one.
 -#}
 {{
     config(
@@ -13,8 +16,13 @@
         incremental_strategy='merge',
         unique_key='part_supplier_key',
         on_schema_change='fail',
+        post_hook=["{{ record_model_watermark() }}"],
     )
 }}
+
+-- depends_on: {{ ref('snp_tpch__partsupp') }}
+{#- The load watermark of the dimension's last build (none: compare every part-supplier). -#}
+{%- set since = model_watermark() if is_incremental() and not flags.FULL_REFRESH else none %}
 
 with
 
@@ -29,6 +37,23 @@ existing_part_suppliers as (
         is_deleted
     from {{ this }}
     where part_supplier_key >= 0
+
+),
+
+{% endif %}
+{% if since is not none %}
+-- The part-suppliers a snapshot run has written a row for since the dimension's last build (a new version or a
+-- deletion record: snapshot_row_written_since, as the SCD2 models compare): any other one's latest version is
+-- what the dimension already holds. Read by the snapshot's member index.
+changed_part_suppliers as (
+
+    select
+        snapshot_row.part_id,
+        snapshot_row.supplier_id
+    from {{ ref('snp_tpch__partsupp') }} as snapshot_row
+    where
+        snapshot_row.dbt_valid_to = {{ end_of_time() }}
+        and {{ snapshot_row_written_since(from_epoch_seconds(since ~ ''), 'snapshot_row') }}
 
 ),
 
@@ -54,7 +79,17 @@ latest_versions as (
         is_deleted,
         partsupp_comment
     from partsupp_versions
-    where is_current
+    where
+        is_current
+        {%- if since is not none %}
+            and exists (
+                select 1
+                from changed_part_suppliers as changed
+                where
+                    changed.part_id = partsupp_versions.part_id
+                    and changed.supplier_id = partsupp_versions.supplier_id
+            )
+        {%- endif %}
 
 ),
 

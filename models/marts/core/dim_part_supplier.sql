@@ -81,15 +81,14 @@ latest_versions as (
     from partsupp_versions
     where
         is_current
-        {%- if since is not none %}
-            and exists (
-                select 1
-                from changed_part_suppliers as changed
-                where
-                    changed.part_id = partsupp_versions.part_id
-                    and changed.supplier_id = partsupp_versions.supplier_id
-            )
-        {%- endif %}
+    {% if since is not none %}
+        and (part_id, supplier_id) in (
+            select
+                changed.part_id,
+                changed.supplier_id
+            from changed_part_suppliers as changed
+        )
+    {% endif %}
 
 ),
 

@@ -38,10 +38,10 @@
     {%- for column, value in current_values.items() -%}
         {%- do differences.append('current_version.' ~ column ~ ' is distinct from ' ~ value) -%}
     {%- endfor -%}
-    {%- set since = none if flags.FULL_REFRESH else model_watermark() -%}
     {%- set written = ['snapshot_row.dbt_valid_to = ' ~ end_of_time()] -%}
-    {%- if since is not none -%}
-        {%- do written.append(snapshot_row_written_since(from_epoch_seconds(since ~ ''), 'snapshot_row')) -%}
+    {%- set since_last_build = snapshot_row_written_since_last_build('snapshot_row') -%}
+    {%- if since_last_build is not none -%}
+        {%- do written.append(since_last_build) -%}
     {%- endif -%}
     select {{ selected | join(", ") }}
     from {{ snapshot }} as snapshot_row
@@ -66,4 +66,15 @@
 {% macro snapshot_row_written_since(mark, alias=none) -%}
     {%- set prefix = alias ~ '.' if alias else '' -%}
     ({{ prefix }}loaded_at > {{ mark }} or {{ prefix }}dbt_valid_from > {{ mark }})
+{%- endmacro %}
+
+{#-
+    snapshot_row_written_since for the model being built: the snapshot rows written since its last build's load
+    watermark (model_watermark: post-hook record_model_watermark), or none, the caller then reading every row,
+    on a --full-refresh or while the model has no watermark. Used by scd2_members_to_rebuild and
+    dim_part_supplier, which compare only the members changed since.
+-#}
+{% macro snapshot_row_written_since_last_build(alias=none) -%}
+    {%- set since = none if flags.FULL_REFRESH else model_watermark() -%}
+    {{ return(none if since is none else snapshot_row_written_since(from_epoch_seconds(since ~ ''), alias)) }}
 {%- endmacro %}

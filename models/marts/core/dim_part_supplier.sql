@@ -21,8 +21,8 @@
 }}
 
 -- depends_on: {{ ref('snp_tpch__partsupp') }}
-{#- The load watermark of the dimension's last build (none: compare every part-supplier). -#}
-{%- set since = model_watermark() if is_incremental() and not flags.FULL_REFRESH else none %}
+{#- Which snapshot rows were written since the dimension's last build (none: compare every part-supplier). -#}
+{%- set written_since = snapshot_row_written_since_last_build('snapshot_row') if is_incremental() else none %}
 
 with
 
@@ -41,7 +41,7 @@ existing_part_suppliers as (
 ),
 
 {% endif %}
-{% if since is not none %}
+{% if written_since is not none %}
 -- The part-suppliers a snapshot run has written a row for since the dimension's last build (a new version or a
 -- deletion record: snapshot_row_written_since, as the SCD2 models compare): any other one's latest version is
 -- what the dimension already holds. One filtered scan of the snapshot (SF 1: 0.2 s), then index probes.
@@ -53,7 +53,7 @@ changed_part_suppliers as (
     from {{ ref('snp_tpch__partsupp') }} as snapshot_row
     where
         snapshot_row.dbt_valid_to = {{ end_of_time() }}
-        and {{ snapshot_row_written_since(from_epoch_seconds(since ~ ''), 'snapshot_row') }}
+        and {{ written_since }}
 
 ),
 
@@ -81,7 +81,7 @@ latest_versions as (
     from partsupp_versions
     where
         is_current
-    {% if since is not none %}
+    {% if written_since is not none %}
         and (part_id, supplier_id) in (
             select
                 changed.part_id,
